@@ -5,9 +5,21 @@ import (
 	"github.com/graftql/graft/internal/metadata"
 )
 
-// Build resolves the Postgres source named source of md against cat. Objects
-// that do not match the database are left out and listed in
-// Model.Inconsistencies; Build never fails on inconsistent metadata.
-func Build(md *metadata.Metadata, source string, cat *catalog.Catalog, opts Options) *Model {
+// Input is what a Model is built from.
+type Input struct {
+	Metadata *metadata.Metadata
+	// Source is the Postgres source to serve ("default").
+	Source  string
+	Catalog *catalog.Catalog
+	// EnumValues holds the rows of the tables tracked with is_enum: true,
+	// read by the caller (the catalog has no table data).
+	EnumValues map[catalog.QualifiedName][]EnumValue
+	Options    Options
+}
+
+// Build resolves in.Source of in.Metadata against in.Catalog. Objects that do
+// not match the database are left out and listed in Model.Inconsistencies;
+// Build never fails on inconsistent metadata.
+func Build(in Input) *Model {
 	panic("not implemented")
 }
