@@ -13,6 +13,9 @@ type Snapshot struct {
 	Model *Model
 	// ResourceVersion is the metadata resource_version it was built from.
 	ResourceVersion int64
+	// Cache holds what package exec compiled against this snapshot (keys and
+	// values belong to exec); it goes away with the snapshot.
+	Cache sync.Map
 
 	mu    sync.Mutex
 	roles map[string]*roleEntry // guarded by mu
