@@ -1,0 +1,378 @@
+// Package exec runs GraphQL requests: it finds or builds the compiled plan
+// of a (role, document, operation) in the snapshot's cache, binds the
+// request's values as parameters, runs the one SQL statement on a pgx pool
+// and writes PostgreSQL's JSON bytes into the response without decoding
+// them.
+package exec
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/graftql/graft/internal/apierr"
+	"github.com/graftql/graft/internal/gql"
+	"github.com/graftql/graft/internal/pgsql"
+	"github.com/graftql/graft/internal/plan"
+	"github.com/graftql/graft/internal/schema"
+	"github.com/graftql/graft/internal/session"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Introspector computes the value of a __schema or __type field.
+type Introspector func(s *ast.Schema, field *ast.Field, vars map[string]any) ([]byte, error)
+
+// Options configure an Engine.
+type Options struct {
+	Pool       *pgxpool.Pool
+	Logger     *slog.Logger
+	Introspect Introspector
+	// MaxDocuments bounds the cached documents per snapshot (0: 10 000).
+	MaxDocuments int
+}
+
+// Engine runs GraphQL requests. It is safe for concurrent use.
+type Engine struct {
+	pool       *pgxpool.Pool
+	log        *slog.Logger
+	introspect Introspector
+	maxDocs    int64
+}
+
+// New returns an Engine.
+func New(o Options) *Engine {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.MaxDocuments == 0 {
+		o.MaxDocuments = 10000
+	}
+	return &Engine{pool: o.Pool, log: o.Logger, introspect: o.Introspect, maxDocs: int64(o.MaxDocuments)}
+}
+
+// Mode selects the schema a request runs against.
+type Mode int
+
+const (
+	// ModeGraphQL is /v1/graphql and /v1alpha1/graphql.
+	ModeGraphQL Mode = iota
+	// ModeRelay is /v1beta1/relay.
+	ModeRelay
+)
+
+// cacheCount counts the documents cached in a snapshot.
+type cacheCount struct{}
+
+// document is a parsed and validated (role, query, operation name).
+type document struct {
+	rs       *schema.RoleSchema
+	op       *ast.OperationDefinition
+	mu       sync.Mutex                 // serializes adding variants
+	variants atomic.Pointer[[]*variant] // readers load without locking
+}
+
+// variant groups the plans of a document that read the same variables
+// structurally; plans are keyed by those variables' values.
+type variant struct {
+	vars  []string
+	plans sync.Map // values key -> *prepared
+	count atomic.Int32
+}
+
+const maxPlansPerVariant = 64
+
+// prepared is a compiled plan ready to run.
+type prepared struct {
+	root *plan.Root
+	stmt *pgsql.Statement
+	// column[i] is the result column of root field i, or -1 for a static one.
+	column []int
+}
+
+// Execute runs req for sess against snap and writes the response body to w.
+// When it returns an error, nothing has been written.
+func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *session.Session, req *gql.Request, mode Mode, w io.Writer) error {
+	doc, err := e.document(snap, sess.Role, req, mode)
+	if err != nil {
+		return err
+	}
+	vars, err := gql.Variables(doc.rs.Schema, doc.op, req.Variables)
+	if err != nil {
+		return err
+	}
+	p, err := e.plan(snap, doc, vars)
+	if err != nil {
+		return err
+	}
+	if p.root.Mutation {
+		return apierr.New(apierr.NotSupported, "mutations are not supported yet").At("$")
+	}
+	if doc.op.Operation == ast.Subscription {
+		return apierr.New(apierr.UnexpectedPayload, "subscriptions are not supported over HTTP, use websockets instead").At("$")
+	}
+	for _, name := range p.root.SessionVars {
+		if _, ok := sess.Var(name); !ok {
+			return apierr.New(apierr.NotFound, "missing session variable: %q", name).At("$")
+		}
+	}
+	return e.run(ctx, p, sess, vars, w)
+}
+
+func docKey(role string, req *gql.Request, mode Mode) string {
+	var b strings.Builder
+	b.Grow(len(role) + len(req.OperationName) + len(req.Query) + 4)
+	b.WriteString(role)
+	b.WriteByte(0)
+	b.WriteByte(byte('0' + mode))
+	b.WriteByte(0)
+	b.WriteString(req.OperationName)
+	b.WriteByte(0)
+	b.WriteString(req.Query)
+	return b.String()
+}
+
+func (e *Engine) document(snap *schema.Snapshot, role string, req *gql.Request, mode Mode) (*document, error) {
+	key := docKey(role, req, mode)
+	if d, ok := snap.Cache.Load(key); ok {
+		return d.(*document), nil
+	}
+	var rs *schema.RoleSchema
+	if mode == ModeRelay {
+		rs = snap.Relay(role)
+	} else {
+		rs = snap.Role(role)
+	}
+	parsed, err := gql.Parse(rs.Schema, req.Query)
+	if err != nil {
+		return nil, err
+	}
+	op, err := gql.Operation(parsed, req.OperationName)
+	if err != nil {
+		return nil, err
+	}
+	d := &document{rs: rs, op: op}
+	d.variants.Store(&[]*variant{})
+	n, _ := snap.Cache.LoadOrStore(cacheCount{}, new(atomic.Int64))
+	if n.(*atomic.Int64).Add(1) <= e.maxDocs {
+		if prev, loaded := snap.Cache.LoadOrStore(key, d); loaded {
+			return prev.(*document), nil
+		}
+	}
+	return d, nil
+}
+
+// plan returns the compiled plan for vars, building it on a cache miss.
+func (e *Engine) plan(snap *schema.Snapshot, d *document, vars map[string]any) (*prepared, error) {
+	for _, v := range *d.variants.Load() {
+		if p, ok := v.plans.Load(valuesKey(v.vars, vars)); ok {
+			return p.(*prepared), nil
+		}
+	}
+	root, err := plan.Build(plan.Input{
+		Schema: d.rs, Model: snap.Model, Op: d.op, Vars: vars,
+		Introspect: func(f *ast.Field) ([]byte, error) {
+			if e.introspect == nil {
+				return nil, apierr.New(apierr.NotSupported, "introspection is not available")
+			}
+			return e.introspect(d.rs.Schema, f, vars)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if hasIntrospection(root, d.op) {
+		// Introspection reads variables we cannot track; key on all of them.
+		for _, v := range d.op.VariableDefinitions {
+			root.StructuralVars = appendUnique(root.StructuralVars, v.Variable)
+		}
+	}
+	stmt, err := pgsql.Compile(root)
+	if err != nil {
+		return nil, apierr.Wrap(err, apierr.Unexpected, "failed to compile the query").At("$")
+	}
+	p := &prepared{root: root, stmt: stmt, column: make([]int, len(root.Fields))}
+	col := 0
+	for i, f := range root.Fields {
+		if f.Select != nil {
+			p.column[i] = col
+			col++
+		} else {
+			p.column[i] = -1
+		}
+	}
+	e.remember(d, p, vars)
+	return p, nil
+}
+
+func hasIntrospection(root *plan.Root, op *ast.OperationDefinition) bool {
+	for _, sel := range op.SelectionSet {
+		if f, ok := sel.(*ast.Field); ok && (f.Name == "__schema" || f.Name == "__type") {
+			return true
+		}
+	}
+	return false
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// remember caches p under the variant of its structural variables.
+func (e *Engine) remember(d *document, p *prepared, vars map[string]any) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	vs := *d.variants.Load()
+	var v *variant
+	for _, x := range vs {
+		if sameSet(x.vars, p.root.StructuralVars) {
+			v = x
+			break
+		}
+	}
+	if v == nil {
+		v = &variant{vars: append([]string(nil), p.root.StructuralVars...)}
+		nv := append(append(make([]*variant, 0, len(vs)+1), vs...), v)
+		d.variants.Store(&nv)
+	}
+	if v.count.Add(1) > maxPlansPerVariant {
+		return
+	}
+	v.plans.Store(valuesKey(v.vars, vars), p)
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			if x == y {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// valuesKey is a canonical encoding of the named variables' values.
+func valuesKey(names []string, vars map[string]any) string {
+	if len(names) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteByte('=')
+		s, err := pgsql.Encode(vars[n], jsonType)
+		if err != nil || s == nil {
+			b.WriteString("null")
+		} else {
+			b.WriteString(*s)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// run binds the parameters, runs the statement and writes the response.
+func (e *Engine) run(ctx context.Context, p *prepared, sess *session.Session, vars map[string]any, w io.Writer) error {
+	var vals [][]byte
+	var rows pgx.Rows
+	if p.stmt != nil {
+		args, err := bind(p.stmt.Params, sess, vars)
+		if err != nil {
+			return err
+		}
+		rows, err = e.pool.Query(ctx, p.stmt.SQL, args...)
+		if err != nil {
+			return e.dbError(err, p.stmt, args)
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return e.dbError(err, p.stmt, args)
+			}
+			return apierr.New(apierr.Unexpected, "database query error: no result row").At("$")
+		}
+		vals = rows.RawValues()
+	}
+	buf := bufPool.Get().(*[]byte)
+	out := append((*buf)[:0], `{"data":{`...)
+	for i, f := range p.root.Fields {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendJSONString(out, f.Alias)
+		out = append(out, ':')
+		switch {
+		case p.column[i] < 0:
+			out = append(out, f.Static...)
+		case vals[p.column[i]] == nil:
+			out = append(out, "null"...)
+		default:
+			out = append(out, vals[p.column[i]]...)
+		}
+	}
+	out = append(out, "}}"...)
+	if rows != nil {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			*buf = out
+			bufPool.Put(buf)
+			return e.dbError(err, p.stmt, nil)
+		}
+	}
+	_, err := w.Write(out)
+	*buf = out
+	if cap(out) <= 1<<20 {
+		bufPool.Put(buf)
+	}
+	return err
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+func (e *Engine) dbError(err error, stmt *pgsql.Statement, args []any) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return apierr.FromPg(pe, &apierr.Statement{SQL: stmt.SQL, Prepared: true, Arguments: args}).At("$")
+	}
+	if errors.Is(err, context.Canceled) {
+		return apierr.Wrap(err, apierr.Unexpected, "request cancelled").At("$")
+	}
+	return apierr.Wrap(err, apierr.Unexpected, "database query error").At("$")
+}
+
+// appendJSONString appends s as a JSON string. Aliases are GraphQL names,
+// so no escaping is ever needed, but be safe.
+func appendJSONString(out []byte, s string) []byte {
+	out = append(out, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '"' || c == '\\' || c < 0x20 {
+			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+			continue
+		}
+		out = append(out, c)
+	}
+	return append(out, '"')
+}
+
+const hex = "0123456789abcdef"

@@ -1,0 +1,230 @@
+// Package gql parses and validates GraphQL documents against a role's
+// schema with gqlparser, selects the operation to run, coerces variables,
+// and reports failures with Hasura's messages and JSON paths
+// (hasura/graphql-engine: server/src-lib/Hasura/GraphQL/Parser/*,
+// Hasura/GraphQL/Execute/Inline.hs, Execute/Resolve.hs).
+package gql
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/graftql/graft/internal/apierr"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+	"github.com/vektah/gqlparser/v2/validator/core"
+	"github.com/vektah/gqlparser/v2/validator/rules"
+)
+
+// Request is a GraphQL request body.
+type Request struct {
+	Query         string         `json:"query"`
+	Variables     map[string]any `json:"variables"`
+	OperationName string         `json:"operationName"`
+}
+
+// Note [validation rules]: Hasura does not reject unused variables or
+// fragments, accepts several root fields in a subscription, and has no
+// introspection depth limit; those graphql-js rules are left out.
+var validationRules = func() *rules.Rules {
+	var keep []core.Rule
+	for _, r := range []core.Rule{
+		rules.FieldsOnCorrectTypeRule,
+		rules.FragmentsOnCompositeTypesRule,
+		rules.KnownArgumentNamesRule,
+		rules.KnownDirectivesRule,
+		rules.KnownFragmentNamesRule,
+		rules.KnownRootTypeRule,
+		rules.KnownTypeNamesRule,
+		rules.LoneAnonymousOperationRule,
+		rules.NoFragmentCyclesRule,
+		rules.NoUndefinedVariablesRule,
+		rules.OverlappingFieldsCanBeMergedRule,
+		rules.PossibleFragmentSpreadsRule,
+		rules.ProvidedRequiredArgumentsRule,
+		rules.ScalarLeafsRule,
+		rules.UniqueArgumentNamesRule,
+		rules.UniqueDirectivesPerLocationRule,
+		rules.UniqueFragmentNamesRule,
+		rules.UniqueInputFieldNamesRule,
+		rules.UniqueOperationNamesRule,
+		rules.UniqueVariableNamesRule,
+		rules.ValuesOfCorrectTypeRule,
+		rules.VariablesAreInputTypesRule,
+		rules.VariablesInAllowedPositionRule,
+	} {
+		keep = append(keep, r)
+	}
+	return rules.NewRules(keep...)
+}()
+
+// Parse parses query and validates it against s.
+func Parse(s *ast.Schema, query string) (*ast.QueryDocument, error) {
+	doc, perr := parser.ParseQuery(&ast.Source{Input: query})
+	if perr != nil {
+		return nil, apierr.New(apierr.ValidationFailed, "not a valid graphql query").At("$.query")
+	}
+	if errs := validator.ValidateWithRules(s, doc, validationRules); len(errs) > 0 {
+		return nil, translate(doc, errs[0])
+	}
+	return doc, nil
+}
+
+// Operation picks the operation to run (Hasura's getExecPlan rules).
+func Operation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, error) {
+	if name != "" {
+		op := doc.Operations.ForName(name)
+		if op == nil {
+			return nil, apierr.New(apierr.ValidationFailed, "no such operation found in the document: %q", name)
+		}
+		return op, nil
+	}
+	if len(doc.Operations) != 1 {
+		return nil, apierr.New(apierr.ValidationFailed, "exactly one operation has to be present in the document when operationName is not specified")
+	}
+	return doc.Operations[0], nil
+}
+
+// Variables checks and coerces the request's variables for op. Values keep
+// their JSON form (json.Number for numbers); Int and Float variables are
+// checked for range and kind.
+func Variables(s *ast.Schema, op *ast.OperationDefinition, given map[string]any) (map[string]any, error) {
+	var unexpected []string
+	for k := range given {
+		if op.VariableDefinitions.ForName(k) == nil {
+			unexpected = append(unexpected, k)
+		}
+	}
+	if len(unexpected) > 0 {
+		sort.Strings(unexpected)
+		return nil, apierr.New(apierr.ValidationFailed, "unexpected variables in variableValues: %s", strings.Join(unexpected, ", ")).At("$")
+	}
+	if len(op.VariableDefinitions) == 0 {
+		return map[string]any{}, nil
+	}
+	out, err := validator.VariableValues(s, op, given)
+	if err != nil {
+		return nil, translateVarError(err)
+	}
+	// VariableValues converts a top-level json.Number for Int/Float into
+	// int64/float64; keep the caller's original value instead so that big
+	// numbers keep their digits, and only the Int range check applies.
+	for k, v := range out {
+		if orig, ok := given[k]; ok && orig != nil {
+			out[k] = orig
+		} else {
+			out[k] = v
+		}
+	}
+	return out, nil
+}
+
+var varPath = regexp.MustCompile(`^variable\.([A-Za-z_][A-Za-z0-9_]*)`)
+
+func translateVarError(err error) error {
+	ge, ok := err.(*gqlerror.Error)
+	if !ok {
+		return apierr.New(apierr.ValidationFailed, "%s", err.Error()).At("$.variableValues")
+	}
+	name := ""
+	if m := varPath.FindStringSubmatch(ge.Path.String()); m != nil {
+		name = m[1]
+	}
+	msg := ge.Message
+	switch msg {
+	case "must be defined":
+		return apierr.New(apierr.ValidationFailed, "expecting a value for non-nullable variable: %q", name).At("$")
+	case "cannot be null":
+		return apierr.New(apierr.ValidationFailed, "null value found for non-nullable type: %q", name).At("$.variableValues." + name)
+	}
+	path := "$.variableValues"
+	if name != "" {
+		path += "." + name
+	}
+	return apierr.New(apierr.ValidationFailed, "%s", msg).At(path)
+}
+
+var (
+	reNoField  = regexp.MustCompile(`^Cannot query field "([^"]+)" on type "([^"]+)"`)
+	reUnknArg  = regexp.MustCompile(`^Unknown argument "([^"]+)" on field "([^".]+)\.([^"]+)"`)
+	reRequired = regexp.MustCompile(`^Field "([^"]+)" argument "([^"]+)" of type "([^"]+)" is required`)
+	reCycle    = regexp.MustCompile(`^Cannot spread fragment "([^"]+)" within itself`)
+)
+
+// translate rewrites a gqlparser validation error into Hasura's message,
+// located by a JSON path into the operation.
+func translate(doc *ast.QueryDocument, e *gqlerror.Error) *apierr.Error {
+	path := "$"
+	if len(e.Locations) > 0 {
+		path = pathAt(doc, e.Locations[0].Line, e.Locations[0].Column)
+	}
+	msg := e.Message
+	switch {
+	case reNoField.MatchString(msg):
+		m := reNoField.FindStringSubmatch(msg)
+		msg = fmt.Sprintf("field '%s' not found in type: '%s'", m[1], m[2])
+	case reUnknArg.MatchString(msg):
+		m := reUnknArg.FindStringSubmatch(msg)
+		msg = fmt.Sprintf("'%s' has no argument named '%s'", m[3], m[1])
+	case reRequired.MatchString(msg):
+		m := reRequired.FindStringSubmatch(msg)
+		msg = fmt.Sprintf("missing required field '%s'", m[2])
+		path += ".args"
+	case reCycle.MatchString(msg):
+		m := reCycle.FindStringSubmatch(msg)
+		msg = fmt.Sprintf("the fragment definition(s) %s form a cycle", m[1])
+		path = "$"
+	}
+	return apierr.New(apierr.ValidationFailed, "%s", msg).At(path)
+}
+
+// pathAt returns Hasura's path ($.selectionSet.a.selectionSet.b) of the
+// field at line:col, or "$" when no field starts there.
+func pathAt(doc *ast.QueryDocument, line, col int) string {
+	var found string
+	var walk func(set ast.SelectionSet, prefix string, depth int) bool
+	walk = func(set ast.SelectionSet, prefix string, depth int) bool {
+		if depth > 64 {
+			return false
+		}
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				p := prefix + ".selectionSet." + s.Alias
+				if s.Position != nil && s.Position.Line == line && s.Position.Column == col {
+					found = p
+					return true
+				}
+				for _, a := range s.Arguments {
+					if a.Position != nil && a.Position.Line == line && a.Position.Column == col {
+						found = p + ".args." + a.Name
+						return true
+					}
+				}
+				if walk(s.SelectionSet, p, depth+1) {
+					return true
+				}
+			case *ast.InlineFragment:
+				if walk(s.SelectionSet, prefix, depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, op := range doc.Operations {
+		if walk(op.SelectionSet, "$", 0) {
+			return found
+		}
+	}
+	for _, f := range doc.Fragments {
+		if walk(f.SelectionSet, "$", 0) {
+			return found
+		}
+	}
+	return "$"
+}

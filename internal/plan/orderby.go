@@ -1,0 +1,160 @@
+package plan
+
+import (
+	"strings"
+
+	"github.com/graftql/graft/internal/apierr"
+	"github.com/graftql/graft/internal/schema"
+)
+
+// orderBy parses an order_by argument: a list of <t>_order_by objects (or
+// one object); keys of one object sort in their order.
+func (b *builder) orderBy(t *schema.Table, v val, path string) ([]OrderBy, error) {
+	var out []OrderBy
+	for _, it := range b.items(v) {
+		if b.isNull(it) {
+			continue
+		}
+		keys, err := b.orderKeys(t, nil, it, path)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, keys...)
+	}
+	return out, nil
+}
+
+func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, v val, path string) ([]OrderBy, error) {
+	kvs, err := b.fields(v, path)
+	if err != nil {
+		return nil, err
+	}
+	var out []OrderBy
+	for _, e := range kvs {
+		fpath := path + "." + e.name
+		if b.isNull(e.v) {
+			continue
+		}
+		if c, ok := t.ColumnByField(e.name); ok {
+			ob, err := b.direction(e.v, fpath)
+			if err != nil {
+				return nil, err
+			}
+			col := c.BoolexpColumn()
+			ob.Column, ob.Path = &col, steps
+			out = append(out, ob)
+			continue
+		}
+		if r, ok := t.Relationship(e.name); ok && r.Kind == schema.ObjectRel {
+			p, err := b.perm(r.Target, fpath)
+			if err != nil {
+				return nil, err
+			}
+			step := &RelStep{Target: r.Target.Name, Mapping: r.Mapping, Perm: permFilter(p)}
+			keys, err := b.orderKeys(r.Target, appendStep(steps, step), e.v, fpath)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, keys...)
+			continue
+		}
+		if cfd, ok := t.ComputedField(e.name); ok && cfd.ReturnTable == nil {
+			ob, err := b.direction(e.v, fpath)
+			if err != nil {
+				return nil, err
+			}
+			args, err := b.callArgs(len(cfd.Function.Args), cfd.TableArg, cfd.SessionArg, cfd.Args, nil, fpath)
+			if err != nil {
+				return nil, err
+			}
+			ob.Computed, ob.Path = &FunctionCall{Name: cfd.Function.Name, Args: args}, steps
+			out = append(out, ob)
+			continue
+		}
+		if strings.HasSuffix(e.name, "_aggregate") {
+			if r, ok := t.Relationship(strings.TrimSuffix(e.name, "_aggregate")); ok && r.Kind == schema.ArrayRel {
+				keys, err := b.aggregateOrder(r, steps, e.v, fpath)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, keys...)
+				continue
+			}
+		}
+		return nil, apierr.New(apierr.ValidationFailed, "field '%s' not found in type: '%s_order_by'", e.name, t.TypeName).At(fpath)
+	}
+	return out, nil
+}
+
+func appendStep(steps []*RelStep, s *RelStep) []*RelStep {
+	out := make([]*RelStep, 0, len(steps)+1)
+	return append(append(out, steps...), s)
+}
+
+func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, v val, path string) ([]OrderBy, error) {
+	kvs, err := b.fields(v, path)
+	if err != nil {
+		return nil, err
+	}
+	p, err := b.perm(r.Target, path)
+	if err != nil {
+		return nil, err
+	}
+	rel := RelStep{Target: r.Target.Name, Mapping: r.Mapping, Perm: permFilter(p)}
+	var out []OrderBy
+	for _, e := range kvs {
+		fpath := path + "." + e.name
+		if b.isNull(e.v) {
+			continue
+		}
+		if e.name == "count" {
+			ob, err := b.direction(e.v, fpath)
+			if err != nil {
+				return nil, err
+			}
+			ob.Agg, ob.Path = &AggregateKey{Rel: rel, Op: "count"}, steps
+			out = append(out, ob)
+			continue
+		}
+		cols, err := b.fields(e.v, fpath)
+		if err != nil {
+			return nil, err
+		}
+		for _, ce := range cols {
+			if b.isNull(ce.v) {
+				continue
+			}
+			c, ok := r.Target.ColumnByField(ce.name)
+			if !ok {
+				return nil, apierr.New(apierr.ValidationFailed, "field '%s' not found in type: '%s_%s_order_by'", ce.name, r.Target.TypeName, e.name).At(fpath)
+			}
+			ob, err := b.direction(ce.v, fpath+"."+ce.name)
+			if err != nil {
+				return nil, err
+			}
+			col := c.BoolexpColumn()
+			ob.Agg, ob.Path = &AggregateKey{Rel: rel, Op: e.name, Column: &col}, steps
+			out = append(out, ob)
+		}
+	}
+	return out, nil
+}
+
+// direction parses an order_by enum value.
+func (b *builder) direction(v val, path string) (OrderBy, error) {
+	n, ok := b.name(v)
+	if !ok {
+		return OrderBy{}, apierr.New(apierr.ValidationFailed, "expected an enum value for type 'order_by'").At(path)
+	}
+	switch n {
+	case "asc", "asc_nulls_last":
+		return OrderBy{}, nil
+	case "asc_nulls_first":
+		return OrderBy{NullsFirst: true}, nil
+	case "desc", "desc_nulls_first":
+		return OrderBy{Desc: true, NullsFirst: true}, nil
+	case "desc_nulls_last":
+		return OrderBy{Desc: true}, nil
+	}
+	return OrderBy{}, apierr.New(apierr.ValidationFailed, "expected one of the values ['asc', 'asc_nulls_first', 'asc_nulls_last', 'desc', 'desc_nulls_first', 'desc_nulls_last'] for type 'order_by', but found '%s'", n).At(path)
+}

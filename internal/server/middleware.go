@@ -1,0 +1,90 @@
+package server
+
+import (
+	"compress/gzip"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// middleware adds x-request-id, CORS (hasura.md §1) and gzip.
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("x-request-id")
+		if id == "" {
+			id = newRequestID()
+		}
+		w.Header().Set("x-request-id", id)
+
+		if !s.o.DisableCORS {
+			if origin := r.Header.Get("Origin"); origin != "" && originAllowed(s.o.CORSDomains, origin) {
+				h := w.Header()
+				h.Set("Access-Control-Allow-Origin", origin)
+				h.Set("Access-Control-Allow-Credentials", "true")
+				h.Set("Access-Control-Allow-Methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS")
+				if r.Method == http.MethodOptions {
+					h.Set("Access-Control-Max-Age", "1728000")
+					h.Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
+					h.Set("Content-Length", "0")
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+			}
+		}
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+
+		if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") && !isUpgrade(r) {
+			gw := gzipPool.Get().(*gzip.Writer)
+			gw.Reset(w)
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Add("Vary", "Accept-Encoding")
+			next.ServeHTTP(&gzipResponse{ResponseWriter: w, gz: gw}, r)
+			gw.Close()
+			gzipPool.Put(gw)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
+type gzipResponse struct {
+	http.ResponseWriter
+	gz *gzip.Writer
+}
+
+func (g *gzipResponse) WriteHeader(status int) {
+	g.ResponseWriter.Header().Del("Content-Length")
+	g.ResponseWriter.WriteHeader(status)
+}
+
+func (g *gzipResponse) Write(b []byte) (int, error) { return g.gz.Write(b) }
+
+// newRequestID returns a random UUID (version 4).
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}

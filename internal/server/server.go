@@ -1,0 +1,380 @@
+// Package server is graft's HTTP front: routes, middleware (request ids,
+// CORS, gzip), authentication of each request, and the one place where an
+// error becomes an HTTP response in Hasura's shapes.
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/graftql/graft/internal/apierr"
+	"github.com/graftql/graft/internal/auth"
+	"github.com/graftql/graft/internal/exec"
+	"github.com/graftql/graft/internal/gql"
+	"github.com/graftql/graft/internal/schema"
+	"github.com/graftql/graft/internal/session"
+)
+
+// Metadata is the metadata service behind /v1/metadata, /v1/query and
+// /v2/query (package metaapi).
+type Metadata interface {
+	Snapshot() *schema.Snapshot
+	Metadata(ctx context.Context, body []byte) ([]byte, error)
+	QueryV1(ctx context.Context, body []byte) ([]byte, error)
+	QueryV2(ctx context.Context, body []byte) ([]byte, error)
+	Inconsistent() bool
+}
+
+// Options configure a Server.
+type Options struct {
+	Auth   auth.Authenticator
+	Engine *exec.Engine
+	Meta   Metadata
+	Logger *slog.Logger
+	// EnabledAPIs holds "graphql", "metadata", "pgdump", "config",
+	// "developer", "metrics" (HASURA_GRAPHQL_ENABLED_APIS).
+	EnabledAPIs map[string]bool
+	// CORSDomains is the parsed HASURA_GRAPHQL_CORS_DOMAIN ("*" = any).
+	CORSDomains []string
+	DisableCORS bool
+	// DevMode and AdminInternalErrors decide who sees extensions.internal.
+	DevMode             bool
+	AdminInternalErrors bool
+	// Console serves /console when non-nil and the console is enabled.
+	Console http.Handler
+	// Version is reported by /v1/version.
+	Version string
+	// Config answers /v1alpha1/config (admin only).
+	Config func() any
+	// Healthy reports whether the metadata database is reachable (nil: always).
+	Healthy func(ctx context.Context) error
+}
+
+// Server is graft's HTTP handler.
+type Server struct {
+	o       Options
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New returns a Server.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.EnabledAPIs == nil {
+		o.EnabledAPIs = map[string]bool{"graphql": true, "metadata": true, "pgdump": true, "config": true}
+	}
+	if len(o.CORSDomains) == 0 {
+		o.CORSDomains = []string{"*"}
+	}
+	s := &Server{o: o, log: o.Logger}
+	s.handler = s.routes()
+	return s
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	gqlOn := s.o.EnabledAPIs["graphql"]
+	metaOn := s.o.EnabledAPIs["metadata"]
+	if gqlOn {
+		mux.HandleFunc("POST /v1/graphql", s.graphql(exec.ModeGraphQL, false))
+		mux.HandleFunc("POST /v1alpha1/graphql", s.graphql(exec.ModeGraphQL, true))
+		mux.HandleFunc("POST /v1beta1/relay", s.graphql(exec.ModeRelay, false))
+		mux.HandleFunc("GET /v1/graphql", s.persistedQueries)
+	}
+	if metaOn {
+		mux.HandleFunc("POST /v1/metadata", s.adminAPI(s.o.Meta.Metadata))
+		mux.HandleFunc("POST /v1/query", s.adminAPI(s.o.Meta.QueryV1))
+		mux.HandleFunc("POST /v2/query", s.adminAPI(s.o.Meta.QueryV2))
+	}
+	if s.o.EnabledAPIs["config"] {
+		mux.HandleFunc("GET /v1alpha1/config", s.config)
+	}
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /hasura/healthz", s.healthz)
+	mux.HandleFunc("GET /v1/version", s.version)
+	if s.o.Console != nil && metaOn {
+		mux.Handle("/console", s.o.Console)
+		mux.Handle("/console/", s.o.Console)
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "console", http.StatusTemporaryRedirect)
+		})
+	}
+	mux.HandleFunc("/", s.notFound)
+	return s.middleware(mux)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeAPIError(w, apierr.New(apierr.NotFound, "resource does not exist").WithStatus(http.StatusNotFound), false)
+}
+
+func (s *Server) persistedQueries(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, apierr.GraphQLErrors([]*apierr.Error{apierr.New(apierr.NotSupported, "Automatic Persisted Queries is not enabled")}, false))
+}
+
+// showInternal says whether errors for sess include extensions.internal
+// (hasura.md §2.1).
+func (s *Server) showInternal(sess *session.Session) bool {
+	if s.o.DevMode {
+		return true
+	}
+	return sess != nil && sess.IsAdmin() && s.o.AdminInternalErrors
+}
+
+const maxBody = 64 << 20
+
+func readBody(r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+}
+
+// graphql serves /v1/graphql (realStatus false: always 200) and
+// /v1alpha1/graphql (realStatus true).
+func (s *Server) graphql(mode exec.Mode, realStatus bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		fail := func(sess *session.Session, err error) {
+			ae := apierr.From(err)
+			status := http.StatusOK
+			if realStatus {
+				status = ae.HTTPStatus()
+			}
+			writeJSON(w, status, apierr.GraphQLErrors([]*apierr.Error{ae}, s.showInternal(sess)))
+		}
+		sess, err := s.o.Auth.Authenticate(ctx, r.Header)
+		if err != nil {
+			fail(nil, err)
+			return
+		}
+		body, err := readBody(r)
+		if err != nil {
+			fail(sess, apierr.New(apierr.InvalidJSON, "could not read the request body"))
+			return
+		}
+		reqs, batch, err := decodeGraphQLBody(body)
+		if err != nil {
+			fail(sess, err)
+			return
+		}
+		snap := s.o.Meta.Snapshot()
+		var out bytes.Buffer
+		if batch {
+			out.WriteByte('[')
+		}
+		status := http.StatusOK
+		for i, req := range reqs {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			mark := out.Len()
+			if err := s.o.Engine.Execute(ctx, snap, sess, req, mode, &out); err != nil {
+				out.Truncate(mark)
+				ae := apierr.From(err)
+				s.logError(ctx, sess, ae)
+				if realStatus && !batch {
+					status = ae.HTTPStatus()
+				}
+				out.Write(apierr.GraphQLErrors([]*apierr.Error{ae}, s.showInternal(sess)))
+			}
+		}
+		if batch {
+			out.WriteByte(']')
+		}
+		writeJSON(w, status, out.Bytes())
+	}
+}
+
+func (s *Server) logError(ctx context.Context, sess *session.Session, e *apierr.Error) {
+	if e.Code == apierr.Unexpected {
+		s.log.LogAttrs(ctx, slog.LevelError, "request failed",
+			slog.String("role", sess.Role), slog.String("code", string(e.Code)),
+			slog.String("error", e.Error()), slog.Any("internal", e.Internal))
+	}
+}
+
+// decodeGraphQLBody decodes one request or a batch (a JSON array).
+func decodeGraphQLBody(body []byte) ([]*gql.Request, bool, error) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var raws []json.RawMessage
+		if err := json.Unmarshal(trimmed, &raws); err != nil {
+			return nil, true, apierr.New(apierr.InvalidJSON, "%s", jsonErrorText(err))
+		}
+		out := make([]*gql.Request, 0, len(raws))
+		for _, raw := range raws {
+			req, err := decodeGraphQLRequest(raw)
+			if err != nil {
+				return nil, true, err
+			}
+			out = append(out, req)
+		}
+		return out, true, nil
+	}
+	req, err := decodeGraphQLRequest(body)
+	if err != nil {
+		return nil, false, err
+	}
+	return []*gql.Request{req}, false, nil
+}
+
+func decodeGraphQLRequest(raw []byte) (*gql.Request, error) {
+	var in struct {
+		Query         *string         `json:"query"`
+		Variables     json.RawMessage `json:"variables"`
+		OperationName *string         `json:"operationName"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&in); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return nil, apierr.New(apierr.ParseFailed, "expected %s for the key '%s'", ute.Value, ute.Field).At("$." + ute.Field)
+		}
+		return nil, apierr.New(apierr.InvalidJSON, "%s", jsonErrorText(err))
+	}
+	if in.Query == nil {
+		return nil, apierr.New(apierr.ParseFailed, "the key 'query' was not present")
+	}
+	req := &gql.Request{Query: *in.Query}
+	if in.OperationName != nil {
+		req.OperationName = *in.OperationName
+	}
+	if len(in.Variables) > 0 && string(in.Variables) != "null" {
+		vd := json.NewDecoder(bytes.NewReader(in.Variables))
+		vd.UseNumber()
+		if err := vd.Decode(&req.Variables); err != nil {
+			return nil, apierr.New(apierr.ParseFailed, "expected an object for the key 'variables'").At("$.variables")
+		}
+	}
+	return req, nil
+}
+
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return "Error in $: " + se.Error()
+	}
+	return "Error in $: " + err.Error()
+}
+
+// adminAPI serves an admin-only JSON API (/v1/metadata, /v1/query, /v2/query).
+func (s *Server) adminAPI(fn func(ctx context.Context, body []byte) ([]byte, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		sess, err := s.o.Auth.Authenticate(ctx, r.Header)
+		if err != nil {
+			writeAPIError(w, apierr.From(err), s.showInternal(nil))
+			return
+		}
+		if !sess.IsAdmin() {
+			writeAPIError(w, apierr.New(apierr.AccessDenied, "restricted access : admin only").At("$.args"), s.showInternal(sess))
+			return
+		}
+		body, err := readBody(r)
+		if err != nil {
+			writeAPIError(w, apierr.New(apierr.InvalidJSON, "could not read the request body"), true)
+			return
+		}
+		out, err := fn(ctx, body)
+		if err != nil {
+			ae := apierr.From(err)
+			s.logError(ctx, sess, ae)
+			writeAPIError(w, ae, s.showInternal(sess))
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.o.Healthy != nil {
+		if err := s.o.Healthy(r.Context()); err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "ERROR")
+			return
+		}
+	}
+	if s.o.Meta.Inconsistent() {
+		if r.URL.Query().Get("strict") == "true" {
+			w.WriteHeader(http.StatusInternalServerError)
+			io.WriteString(w, "ERROR: inconsistent objects in schema")
+			return
+		}
+		io.WriteString(w, "WARN: inconsistent objects in schema")
+		return
+	}
+	io.WriteString(w, "OK")
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	b, _ := json.Marshal(map[string]string{"version": s.o.Version})
+	writeJSON(w, http.StatusOK, b)
+}
+
+func (s *Server) config(w http.ResponseWriter, r *http.Request) {
+	sess, err := s.o.Auth.Authenticate(r.Context(), r.Header)
+	if err != nil {
+		writeAPIError(w, apierr.From(err), false)
+		return
+	}
+	if !sess.IsAdmin() {
+		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
+		return
+	}
+	var v any = map[string]any{"version": s.o.Version}
+	if s.o.Config != nil {
+		v = s.o.Config()
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeAPIError(w, apierr.From(err), true)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func writeAPIError(w http.ResponseWriter, e *apierr.Error, showInternal bool) {
+	writeJSON(w, e.HTTPStatus(), apierr.APIError(e, showInternal))
+}
+
+// originAllowed reports whether origin matches the CORS domains: "*", an
+// exact scheme://host[:port], or a wildcard matching one subdomain level.
+func originAllowed(domains []string, origin string) bool {
+	for _, d := range domains {
+		d = strings.TrimSpace(d)
+		if d == "*" || strings.EqualFold(d, origin) {
+			return true
+		}
+		if i := strings.Index(d, "://*."); i >= 0 {
+			scheme, rest := d[:i+3], d[i+5:]
+			if !strings.HasPrefix(strings.ToLower(origin), strings.ToLower(scheme)) {
+				continue
+			}
+			host := origin[len(scheme):]
+			dot := strings.IndexByte(host, '.')
+			if dot <= 0 {
+				continue
+			}
+			if strings.EqualFold(host[dot+1:], rest) && !strings.Contains(host[:dot], ".") {
+				return true
+			}
+		}
+	}
+	return false
+}
