@@ -49,15 +49,21 @@ func (k TableKind) String() string {
 
 // Catalog is a snapshot of one database. It is immutable after construction.
 type Catalog struct {
-	// Tables holds every table-like relation outside the system schemas
-	// (pg_catalog, information_schema, pg_toast, hdb_catalog).
+	// Tables holds every table-like relation (tables, views, materialized
+	// views, foreign tables, partitioned tables and their partitions) outside
+	// the system schemas: pg_catalog, information_schema, pg_toast, pg_temp_N
+	// (and every other pg_* schema) and hdb_catalog.
 	Tables map[QualifiedName]*Table
-	// Functions holds every function outside the system schemas. Overloads
-	// share a name, so each name maps to all of them.
+	// Functions holds every function (pg_proc.prokind 'f': no procedures,
+	// aggregates or window functions) outside the system schemas, those of
+	// extensions included. Overloads share a name, so each name maps to all
+	// of them.
 	Functions map[QualifiedName][]*Function
 	// Types holds every type referenced by a column, a function argument or
 	// result, plus every base, enum, domain and composite type of a user
-	// schema, keyed by OID.
+	// schema, keyed by OID, and the types those are made of (array
+	// elements, domain bases, composite fields), so every *Type link
+	// resolves. There is one *Type per OID.
 	Types map[uint32]*Type
 	// Extensions maps an installed extension's name to the schema it lives in
 	// (for example "postgis" -> "public").
@@ -160,7 +166,30 @@ const (
 	TypeMultirange
 )
 
-// Type is a PostgreSQL type.
+func (k TypeKind) String() string {
+	switch k {
+	case TypeBase:
+		return "base"
+	case TypeEnum:
+		return "enum"
+	case TypeComposite:
+		return "composite"
+	case TypeDomain:
+		return "domain"
+	case TypeArray:
+		return "array"
+	case TypeRange:
+		return "range"
+	case TypePseudo:
+		return "pseudo"
+	case TypeMultirange:
+		return "multirange"
+	}
+	return fmt.Sprintf("TypeKind(%d)", int(k))
+}
+
+// Type is a PostgreSQL type. There is one *Type per OID in a Catalog, so
+// types may be compared by pointer.
 type Type struct {
 	OID    uint32
 	Schema string // pg_namespace.nspname of the type, e.g. "pg_catalog"
@@ -177,8 +206,9 @@ type Type struct {
 	EnumValues []string
 	// Fields lists the attributes of a composite type.
 	Fields []*Column
-	// RelationOID is the table whose row type this is (0 when it is not a
-	// table's row type).
+	// RelationOID is pg_type.typrelid of a composite type: the table, view,
+	// etc. whose row type this is, or the pg_class entry of a standalone
+	// composite type (CREATE TYPE ... AS); 0 for other types.
 	RelationOID uint32
 	Description string
 }
@@ -187,8 +217,10 @@ type Type struct {
 func (t *Type) IsArray() bool { return t.Kind == TypeArray }
 
 // SQL returns the type as it is written in a cast: bare for pg_catalog types
-// ("int4", "text", "int4[]"), schema-qualified and quoted for others
-// ("public"."geometry", "public"."mood"[]).
+// ("int4", "text", "int4[]", but "char" and "bit", which mean char(1) and
+// bit(1) when bare), schema-qualified and quoted for others
+// ("public"."geometry", "public"."mood"[]). It names the type with no type
+// modifier: a varchar(10) column's type is "varchar".
 func (t *Type) SQL() string {
 	if t.Kind == TypeArray && t.Elem != nil {
 		return t.Elem.SQL() + "[]"
@@ -200,19 +232,47 @@ func (t *Type) SQL() string {
 }
 
 // quoteIdentIfNeeded leaves simple lower-case names bare so casts read as
-// PostgreSQL prints them ("int4", "timestamptz"); "char" and other names that
-// collide with keywords are quoted.
+// PostgreSQL prints them ("int4", "timestamptz"). Names that are not plain
+// identifiers are quoted, and so are those that the grammar reads as
+// something else when bare: "char" (bare char is bpchar(1)), "bit" (bit(1))
+// and "any" (a reserved word).
 func quoteIdentIfNeeded(s string) string {
-	if s == "" || s == "char" {
+	if s == "" || reservedTypeNames[s] {
 		return quoteIdent(s)
 	}
 	for i, r := range s {
-		if !(r >= 'a' && r <= 'z' || r == '_' || (i > 0 && r >= '0' && r <= '9')) {
+		if !(r >= 'a' && r <= 'z' || r == '_' || (i > 0 && (r >= '0' && r <= '9' || r == '$'))) {
 			return quoteIdent(s)
 		}
 	}
 	return s
 }
+
+// reservedTypeNames are the PostgreSQL keywords that are not unreserved
+// (pg_get_keywords() catcode R, C or T), so may not stand bare for a type
+// name, or stand for a different type. Those that mean exactly the pg_catalog
+// type of the same name when bare (interval, numeric, time, timestamp,
+// varchar) are left out so that casts read naturally.
+var reservedTypeNames = func() map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(`all analyse analyze and any array as asc asymmetric
+		authorization between bigint binary bit boolean both case cast char character check
+		coalesce collate collation column concurrently constraint create cross current_catalog
+		current_date current_role current_schema current_time current_timestamp current_user
+		dec decimal default deferrable desc distinct do else end except exists extract false
+		fetch float for foreign freeze from full grant greatest group grouping having ilike in
+		initially inner inout int integer intersect into is isnull join lateral leading least
+		left like limit localtime localtimestamp national natural nchar none normalize not
+		notnull null nullif offset on only or order out outer overlaps overlay placing position
+		precision primary real references returning right row select session_user setof similar
+		smallint some substring symmetric table tablesample then to trailing treat trim true
+		union unique user using values variadic verbose when where window with xmlattributes
+		xmlconcat xmlelement xmlexists xmlforest xmlnamespaces xmlparse xmlpi xmlroot
+		xmlserialize xmltable`) {
+		m[w] = true
+	}
+	return m
+}()
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 

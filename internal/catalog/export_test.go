@@ -1,0 +1,4 @@
+package catalog
+
+// IntrospectSQL exposes the introspection query to tests.
+var IntrospectSQL = introspectSQL
