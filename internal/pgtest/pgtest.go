@@ -58,8 +58,7 @@ func ServerURL(t testing.TB) string {
 		serverURL, serverErr = startPrivate()
 	})
 	if serverErr != nil {
-		t.Fatalf("pgtest: no PostgreSQL for tests: %v\n"+
-			"Install PostgreSQL (Debian: apt-get install postgresql) or set GRAFT_TEST_DATABASE_URL to a server where the user may create databases.", serverErr)
+		t.Fatalf("pgtest: no PostgreSQL for tests: %v", serverErr)
 	}
 	return serverURL
 }
