@@ -11,8 +11,8 @@ import (
 
 	"github.com/graftql/graft/internal/catalog"
 	"github.com/graftql/graft/internal/exec"
-	"github.com/graftql/graft/internal/gql"
 	"github.com/graftql/graft/internal/golden"
+	"github.com/graftql/graft/internal/gql"
 	"github.com/graftql/graft/internal/metadata"
 	"github.com/graftql/graft/internal/pgsql"
 	"github.com/graftql/graft/internal/pgtest"
