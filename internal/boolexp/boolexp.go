@@ -241,6 +241,8 @@ const (
 	OpMatchesAny
 	OpMatchesFulltext
 	OpSTDWithinGeography // _st_d_within on geography: (distance, from, use_spheroid)
+	OpST3DIntersects
+	OpST3DDWithin
 )
 
 // Ops maps Hasura's operator names (the field names of <S>_comparison_exp)
@@ -257,6 +259,7 @@ var Ops = map[string]Op{
 	"_st_contains": OpSTContains, "_st_crosses": OpSTCrosses, "_st_equals": OpSTEquals,
 	"_st_intersects": OpSTIntersects, "_st_overlaps": OpSTOverlaps, "_st_touches": OpSTTouches,
 	"_st_within": OpSTWithin, "_st_d_within": OpSTDWithin,
+	"_st_3d_intersects": OpST3DIntersects, "_st_3d_d_within": OpST3DDWithin,
 	"_st_intersects_rast": OpSTIntersectsRast, "_st_intersects_nband_geom": OpSTIntersectsNbandGeom,
 	"_st_intersects_geom_nband": OpSTIntersectsGeomNband,
 	"_ancestor":                 OpAncestor, "_ancestor_any": OpAncestorAny, "_descendant": OpDescendant,

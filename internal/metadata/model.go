@@ -25,7 +25,7 @@ type Metadata struct {
 	Actions          json.RawMessage    `json:"actions,omitempty"`
 	CustomTypes      json.RawMessage    `json:"custom_types,omitempty"`
 	CronTriggers     json.RawMessage    `json:"cron_triggers,omitempty"`
-	RestEndpoints    json.RawMessage    `json:"rest_endpoints,omitempty"`
+	RestEndpoints    []*RestEndpoint    `json:"rest_endpoints,omitempty"`
 	APILimits        json.RawMessage    `json:"api_limits,omitempty"`
 	InheritedRoles   []*InheritedRole   `json:"inherited_roles,omitempty"`
 	Network          json.RawMessage    `json:"network,omitempty"`
@@ -605,11 +605,20 @@ type AllowlistEntry struct {
 	Scope      json.RawMessage `json:"scope,omitempty"` // {"global": true} | {"global": false, "roles": [...]}
 }
 
-// Inconsistency is an object of the metadata that does not match the
-// database, reported by get_inconsistent_metadata and left out of the schema.
-type Inconsistency struct {
-	Definition json.RawMessage `json:"definition"`
-	Reason     string          `json:"reason"`
-	Name       string          `json:"name"`
-	Type       string          `json:"type"`
+// RestEndpoint exposes a query of a query collection at /api/rest/<url>.
+type RestEndpoint struct {
+	Name string `json:"name"`
+	// URL is the path under /api/rest, with variables as ":name".
+	URL        string                 `json:"url"`
+	Methods    []string               `json:"methods"`
+	Definition RestEndpointDefinition `json:"definition"`
+	Comment    *string                `json:"comment,omitempty"`
+}
+
+// RestEndpointDefinition names the collection query an endpoint runs.
+type RestEndpointDefinition struct {
+	Query struct {
+		CollectionName string `json:"collection_name"`
+		QueryName      string `json:"query_name"`
+	} `json:"query"`
 }

@@ -112,6 +112,7 @@ var stFuncs = map[boolexp.Op]string{
 	boolexp.OpSTWithin: "ST_Within", boolexp.OpSTDWithin: "ST_DWithin",
 	boolexp.OpSTIntersectsRast: "ST_Intersects", boolexp.OpSTIntersectsNbandGeom: "ST_Intersects",
 	boolexp.OpSTIntersectsGeomNband: "ST_Intersects",
+	boolexp.OpST3DIntersects:        "ST_3DIntersects", boolexp.OpST3DDWithin: "ST_3DDWithin",
 }
 
 // compare compiles lhs <op> operands.

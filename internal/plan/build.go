@@ -427,7 +427,12 @@ func (b *builder) rowField(t *schema.Table, p *schema.SelectPerm, cf *collectedF
 		return b.relField(r, cf, path)
 	}
 	if cfd, ok := t.ComputedField(name); ok {
+		// Scalar computed fields are listed in the select permission; those
+		// returning rows follow the returned table's select permission.
 		cond, allowed := p.ComputedFields[cfd.Name]
+		if cfd.ReturnTable != nil {
+			_, allowed = cfd.ReturnTable.SelectPermission(b.role)
+		}
 		if !allowed {
 			return nil, notFound(name, parentType(f, t.TypeName), path)
 		}

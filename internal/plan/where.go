@@ -225,7 +225,7 @@ func (b *builder) opArgs(op boolexp.Op, colType boolexp.Type, v val, path string
 		return []boolexp.Operand{b.listOperand(v, boolexp.Type{SQL: b.extType("lquery")})}, nil
 	case boolexp.OpMatchesFulltext:
 		return one(boolexp.Type{SQL: b.extType("ltxtquery")}), nil
-	case boolexp.OpSTDWithin:
+	case boolexp.OpSTDWithin, boolexp.OpST3DDWithin:
 		kvs, err := b.fields(v, path)
 		if err != nil {
 			return nil, err

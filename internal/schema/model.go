@@ -60,9 +60,16 @@ type Table struct {
 	// TypeName is the GraphQL object type: custom_name, else the table name
 	// (prefixed "<schema>_" outside public), with source type-name customization.
 	TypeName string
-	// RootFields are the names of the table's root fields.
+	// BaseTypeName is TypeName before source type-name customization, the
+	// stem of the table's other types: a type_names prefix and suffix go
+	// around "<BaseTypeName>_bool_exp" as a whole, not around BaseTypeName.
+	BaseTypeName string
+	// RootFields are the names of the table's root fields, source root-field
+	// customization applied.
 	RootFields RootFieldNames
-	// Description is the table comment (or the configured comment).
+	// Description is the type's description as Hasura has it: the configured
+	// comment, else the table comment, else `columns and relationships of
+	// "author"`; "" when the configured comment is empty.
 	Description string
 
 	// Columns are the tracked columns in table order.
@@ -154,8 +161,10 @@ type Relationship struct {
 
 // ComputedField is a function exposed as a field of a table.
 type ComputedField struct {
-	Name        string
-	Function    *catalog.Function
+	Name     string
+	Function *catalog.Function
+	// Description is the configured comment, else the function's comment,
+	// else `A computed field, executes function "f"`.
 	Description string
 	// TableArg is the index of the argument that receives the row;
 	// SessionArg the one that receives the session JSON, or -1.
@@ -184,11 +193,16 @@ type Function struct {
 	Name catalog.QualifiedName
 	Info *catalog.Function
 	Meta *metadata.Function
-	// FieldName and AggregateFieldName are its root fields.
+	// FieldName and AggregateFieldName are its root fields (source
+	// root-field customization applied); ArgsTypeName is the name of its
+	// arguments' input type ("<fn>_args", type-name customization applied).
 	FieldName, AggregateFieldName string
-	Description                   string
-	ReturnTable                   *Table
-	ReturnsSet                    bool
+	ArgsTypeName                  string
+	// Description is the function's comment in metadata, else its database
+	// comment.
+	Description string
+	ReturnTable *Table
+	ReturnsSet  bool
 	// Mutation is true when the function is exposed as a mutation (VOLATILE,
 	// or exposed_as: mutation).
 	Mutation   bool
@@ -221,32 +235,41 @@ type SelectPerm struct {
 	// "select_stream".
 	QueryRootFields        map[string]bool
 	SubscriptionRootFields map[string]bool
-	// FilterSessionVars lists the session variables Filter (and column
-	// conditions) reference.
+	// SessionVars lists the session variables Filter and the column
+	// conditions reference, sorted.
 	SessionVars []string
 }
 
 // InsertPerm is a role's insert permission (used by the mutations issue).
 type InsertPerm struct {
-	Check       boolexp.Expr
+	Check boolexp.Expr
+	// Columns are the insertable columns; preset columns are left out.
 	Columns     map[string]bool
 	Set         map[string]boolexp.Value // column -> preset
 	BackendOnly bool
+	// SessionVars lists the session variables Check and Set reference, sorted.
+	SessionVars []string
 }
 
 // UpdatePerm is a role's update permission (used by the mutations issue).
 type UpdatePerm struct {
-	Filter      boolexp.Expr
-	Check       boolexp.Expr // nil when none
+	Filter boolexp.Expr
+	Check  boolexp.Expr // nil when none
+	// Columns are the updatable columns; preset columns are left out.
 	Columns     map[string]bool
 	Set         map[string]boolexp.Value
 	BackendOnly bool
+	// SessionVars lists the session variables Filter, Check and Set
+	// reference, sorted.
+	SessionVars []string
 }
 
 // DeletePerm is a role's delete permission (used by the mutations issue).
 type DeletePerm struct {
 	Filter      boolexp.Expr
 	BackendOnly bool
+	// SessionVars lists the session variables Filter references, sorted.
+	SessionVars []string
 }
 
 // ColumnBySQL returns the tracked column with SQL name name.
@@ -312,9 +335,13 @@ func (t *Table) adminSelect() *SelectPerm {
 	for _, c := range t.Columns {
 		cols[c.Name] = nil
 	}
+	// Computed fields returning rows take their permission from the
+	// returned table, for admin as for any role (mkAdminRolePermInfo).
 	cfs := make(map[string]boolexp.Expr, len(t.ComputedFields))
 	for _, c := range t.ComputedFields {
-		cfs[c.Name] = nil
+		if c.ReturnTable == nil {
+			cfs[c.Name] = nil
+		}
 	}
 	return &SelectPerm{Filter: boolexp.True, Columns: cols, ComputedFields: cfs, AllowAggregations: true}
 }
