@@ -136,6 +136,7 @@ func (Raw) exprNode()        {}
 
 // Select is a SELECT statement.
 type Select struct {
+	With       []CTE
 	DistinctOn []Expr
 	Columns    []SelectItem
 	From       []FromItem
@@ -144,6 +145,12 @@ type Select struct {
 	OrderBy    []OrderItem
 	Limit      Expr
 	Offset     Expr
+}
+
+// CTE is a common table expression: "name" AS (select).
+type CTE struct {
+	Name   string
+	Select *Select
 }
 
 // SelectItem is expr [AS alias].
@@ -168,6 +175,11 @@ type FromTable struct {
 	Alias string
 }
 
+// FromName is a CTE (or other unqualified relation) by name: "name" [AS "alias"].
+type FromName struct {
+	Name, Alias string
+}
+
 // FromSelect is [LATERAL] (select) AS "alias".
 type FromSelect struct {
 	Select  *Select
@@ -189,6 +201,7 @@ type FromJoin struct {
 }
 
 func (FromTable) fromNode()   {}
+func (FromName) fromNode()    {}
 func (*FromSelect) fromNode() {}
 func (*FromFunc) fromNode()   {}
 func (*FromJoin) fromNode()   {}

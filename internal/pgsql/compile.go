@@ -71,6 +71,9 @@ func (c *compiler) alias() string {
 // selectJSON compiles s into a select returning one JSON value; parent is
 // the alias of the parent row (for Join and row arguments), "" at the root.
 func (c *compiler) selectJSON(s *plan.Select, parent string) (*Select, error) {
+	if s.Shape == plan.Connection {
+		return c.connectionJSON(s, parent)
+	}
 	alias := c.alias()
 	base, err := c.base(s, alias, parent)
 	if err != nil {
@@ -110,35 +113,15 @@ func jsonArray(obj Expr, keys []OrderItem) Expr {
 
 // base is the inner SELECT * of a select: source, filters, order, limits.
 func (c *compiler) base(s *plan.Select, alias, parent string) (*Select, error) {
-	q := &Select{Columns: []SelectItem{{Expr: Star{}}}}
-	if s.Function != nil {
-		fn, err := c.call(s.Function, parent)
-		if err != nil {
-			return nil, err
-		}
-		q.From = []FromItem{&FromFunc{Func: fn, Alias: alias}}
-	} else {
-		q.From = []FromItem{FromTable{Name: s.Table.Name, Alias: alias}}
+	from, err := c.source(s, alias, parent)
+	if err != nil {
+		return nil, err
 	}
-	var where And
-	for _, m := range s.Join {
-		where = append(where, &BinOp{Op: "=", L: Col{Table: alias, Name: m.Remote}, R: Col{Table: parent, Name: m.Local}})
+	where, err := c.filters(s, alias, parent)
+	if err != nil {
+		return nil, err
 	}
-	if s.Perm != nil {
-		e, err := c.boolExpr(s.Perm, alias, alias)
-		if err != nil {
-			return nil, err
-		}
-		where = append(where, e)
-	}
-	if s.Where != nil {
-		e, err := c.boolExpr(s.Where, alias, alias)
-		if err != nil {
-			return nil, err
-		}
-		where = append(where, e)
-	}
-	q.Where = where
+	q := &Select{Columns: []SelectItem{{Expr: Star{}}}, From: from, Where: where}
 	keys, err := c.orderItems(s, alias)
 	if err != nil {
 		return nil, err
@@ -187,6 +170,42 @@ func (c *compiler) limit(s *plan.Select) (Expr, error) {
 		return &Func{Name: "least", Args: []Expr{user, perm}}, nil
 	}
 	return user, nil
+}
+
+// source is the FROM item of a select: its table or function, as alias.
+func (c *compiler) source(s *plan.Select, alias, parent string) ([]FromItem, error) {
+	if s.Function != nil {
+		fn, err := c.call(s.Function, parent)
+		if err != nil {
+			return nil, err
+		}
+		return []FromItem{&FromFunc{Func: fn, Alias: alias}}, nil
+	}
+	return []FromItem{FromTable{Name: s.Table.Name, Alias: alias}}, nil
+}
+
+// filters is the WHERE of a select: the join to the parent row, the
+// role's filter and the client's.
+func (c *compiler) filters(s *plan.Select, alias, parent string) (Expr, error) {
+	var where And
+	for _, m := range s.Join {
+		where = append(where, &BinOp{Op: "=", L: Col{Table: alias, Name: m.Remote}, R: Col{Table: parent, Name: m.Local}})
+	}
+	if s.Perm != nil {
+		e, err := c.boolExpr(s.Perm, alias, alias)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, e)
+	}
+	if s.Where != nil {
+		e, err := c.boolExpr(s.Where, alias, alias)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, e)
+	}
+	return where, nil
 }
 
 // orderItems are the sort keys of s over alias. With distinct_on and no
@@ -363,7 +382,9 @@ func (c *compiler) fieldExpr(f *plan.Field, alias string) (Expr, error) {
 			return nil, err
 		}
 		e = output(call, f.Output)
-	case plan.FieldObjectRel, plan.FieldArrayRel, plan.FieldArrayAgg, plan.FieldComputedSet:
+	case plan.FieldRelayID:
+		return relayID(f, alias), nil
+	case plan.FieldObjectRel, plan.FieldArrayRel, plan.FieldArrayAgg, plan.FieldComputedSet, plan.FieldConnection:
 		q, err := c.selectJSON(f.Select, alias)
 		if err != nil {
 			return nil, err

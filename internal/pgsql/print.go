@@ -49,6 +49,18 @@ func QualifiedName(q catalog.QualifiedName) string {
 func (p *printer) ident(s string) { p.s(QuoteIdent(s)) }
 
 func (p *printer) sel(s *Select) {
+	if len(s.With) > 0 {
+		p.s("WITH ")
+		for i, c := range s.With {
+			if i > 0 {
+				p.s(", ")
+			}
+			p.ident(c.Name)
+			p.s(" AS (")
+			p.sel(c.Select)
+			p.s(") ")
+		}
+	}
 	p.s("SELECT ")
 	if len(s.DistinctOn) > 0 {
 		p.s("DISTINCT ON (")
@@ -128,6 +140,12 @@ func (p *printer) from(f FromItem) {
 	case FromTable:
 		p.s(QualifiedName(f.Name))
 		if f.Alias != "" {
+			p.s(" AS ")
+			p.ident(f.Alias)
+		}
+	case FromName:
+		p.ident(f.Name)
+		if f.Alias != "" && f.Alias != f.Name {
 			p.s(" AS ")
 			p.ident(f.Alias)
 		}

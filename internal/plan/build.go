@@ -220,6 +220,17 @@ func (b *builder) rootField(roots map[string]*schema.RootField, typeName string,
 		sel, err = b.byPk(bind.Table, args, cf.merged, path)
 	case schema.RootFunction, schema.RootFunctionAggregate:
 		sel, err = b.functionSelect(bind, args, cf.merged, path)
+	case schema.RootRelayConnection:
+		sel, err = b.connection(bind.Table, nil, args, cf.merged, path)
+	case schema.RootRelayFunctionConnection:
+		fn := bind.Function
+		var callArgs []FunctionArg
+		callArgs, err = b.callArgs(len(fn.Info.Args), -1, fn.SessionArg, fn.Args, args.ForName("args"), path)
+		if err == nil {
+			sel, err = b.connection(fn.ReturnTable, &FunctionCall{Name: fn.Name, Args: callArgs}, args, cf.merged, path)
+		}
+	case schema.RootRelayNode:
+		sel, err = b.node(args, cf.merged, path)
 	default:
 		return nil, apierr.New(apierr.NotSupported, "the root field '%s' is not supported yet", f.Name).At(path)
 	}
@@ -408,6 +419,13 @@ func (b *builder) rowField(t *schema.Table, p *schema.SelectPerm, cf *collectedF
 	if name == "__typename" {
 		return &Field{Alias: cf.alias, Kind: FieldTypename, Typename: parentType(f, t.TypeName)}, nil
 	}
+	if name == "id" && b.in.Schema.Relay && len(t.PrimaryKey) > 0 {
+		fld := &Field{Alias: cf.alias, Kind: FieldRelayID, RelayTable: t.Name}
+		for _, c := range t.PrimaryKey {
+			fld.RelayKey = append(fld.RelayKey, c.BoolexpColumn())
+		}
+		return fld, nil
+	}
 	if c, ok := t.ColumnByField(name); ok {
 		cond, allowed := p.Columns[c.Name]
 		if !allowed {
@@ -437,6 +455,16 @@ func (b *builder) rowField(t *schema.Table, p *schema.SelectPerm, cf *collectedF
 			return nil, notFound(name, parentType(f, t.TypeName), path)
 		}
 		return b.computedField(t, cfd, cond, cf, path)
+	}
+	if strings.HasSuffix(name, "_connection") && b.in.Schema.Relay {
+		if r, ok := t.Relationship(strings.TrimSuffix(name, "_connection")); ok && r.Kind == schema.ArrayRel {
+			sel, err := b.connection(r.Target, nil, f.Arguments, cf.merged, path)
+			if err != nil {
+				return nil, err
+			}
+			sel.Join = r.Mapping
+			return &Field{Alias: cf.alias, Kind: FieldConnection, Select: sel}, nil
+		}
 	}
 	if strings.HasSuffix(name, "_aggregate") {
 		if r, ok := t.Relationship(strings.TrimSuffix(name, "_aggregate")); ok && r.Kind == schema.ArrayRel {

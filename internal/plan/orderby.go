@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/graftql/graft/internal/apierr"
+	"github.com/graftql/graft/internal/boolexp"
 	"github.com/graftql/graft/internal/schema"
 )
 
@@ -15,7 +16,7 @@ func (b *builder) orderBy(t *schema.Table, v val, path string) ([]OrderBy, error
 		if b.isNull(it) {
 			continue
 		}
-		keys, err := b.orderKeys(t, nil, it, path)
+		keys, err := b.orderKeys(t, nil, nil, it, path)
 		if err != nil {
 			return nil, err
 		}
@@ -24,7 +25,9 @@ func (b *builder) orderBy(t *schema.Table, v val, path string) ([]OrderBy, error
 	return out, nil
 }
 
-func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, v val, path string) ([]OrderBy, error) {
+// orderKeys parses one <t>_order_by object; steps are the object
+// relationships followed so far and names their names (the cursor path).
+func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, names []string, v val, path string) ([]OrderBy, error) {
 	kvs, err := b.fields(v, path)
 	if err != nil {
 		return nil, err
@@ -42,6 +45,7 @@ func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, v val, path strin
 			}
 			col := c.BoolexpColumn()
 			ob.Column, ob.Path = &col, steps
+			ob.CursorPath, ob.Type = appendName(names, c.Name), c.Operand()
 			out = append(out, ob)
 			continue
 		}
@@ -51,7 +55,7 @@ func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, v val, path strin
 				return nil, err
 			}
 			step := &RelStep{Target: r.Target.Name, Mapping: r.Mapping, Perm: permFilter(p)}
-			keys, err := b.orderKeys(r.Target, appendStep(steps, step), e.v, fpath)
+			keys, err := b.orderKeys(r.Target, appendStep(steps, step), appendName(names, r.Name), e.v, fpath)
 			if err != nil {
 				return nil, err
 			}
@@ -68,12 +72,16 @@ func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, v val, path strin
 				return nil, err
 			}
 			ob.Computed, ob.Path = &FunctionCall{Name: cfd.Function.Name, Args: args}, steps
+			ob.CursorPath = appendName(names, cfd.Name)
+			if cfd.ResultType != nil {
+				ob.Type = boolexp.TypeOf(cfd.ResultType)
+			}
 			out = append(out, ob)
 			continue
 		}
 		if strings.HasSuffix(e.name, "_aggregate") {
 			if r, ok := t.Relationship(strings.TrimSuffix(e.name, "_aggregate")); ok && r.Kind == schema.ArrayRel {
-				keys, err := b.aggregateOrder(r, steps, e.v, fpath)
+				keys, err := b.aggregateOrder(r, steps, appendName(names, e.name), e.v, fpath)
 				if err != nil {
 					return nil, err
 				}
@@ -86,12 +94,17 @@ func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, v val, path strin
 	return out, nil
 }
 
+func appendName(names []string, n string) []string {
+	out := make([]string, 0, len(names)+1)
+	return append(append(out, names...), n)
+}
+
 func appendStep(steps []*RelStep, s *RelStep) []*RelStep {
 	out := make([]*RelStep, 0, len(steps)+1)
 	return append(append(out, steps...), s)
 }
 
-func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, v val, path string) ([]OrderBy, error) {
+func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, names []string, v val, path string) ([]OrderBy, error) {
 	kvs, err := b.fields(v, path)
 	if err != nil {
 		return nil, err
@@ -113,6 +126,7 @@ func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, v val
 				return nil, err
 			}
 			ob.Agg, ob.Path = &AggregateKey{Rel: rel, Op: "count"}, steps
+			ob.CursorPath, ob.Type = appendName(names, "count"), boolexp.Type{SQL: "int8"}
 			out = append(out, ob)
 			continue
 		}
@@ -134,6 +148,11 @@ func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, v val
 			}
 			col := c.BoolexpColumn()
 			ob.Agg, ob.Path = &AggregateKey{Rel: rel, Op: e.name, Column: &col}, steps
+			ob.CursorPath = append(appendName(names, e.name), c.Name)
+			ob.Type = boolexp.Type{SQL: "numeric"}
+			if e.name == "max" || e.name == "min" {
+				ob.Type = c.Operand()
+			}
 			out = append(out, ob)
 		}
 	}

@@ -71,6 +71,8 @@ const (
 	One
 	// Aggregate is an object with aggregate/nodes fields.
 	Aggregate
+	// Connection is a Relay connection object (edges, pageInfo).
+	Connection
 )
 
 // Select reads rows of one table (or function) and shapes them as JSON.
@@ -92,9 +94,21 @@ type Select struct {
 	// limit (0: none).
 	Limit, Offset *boolexp.Operand
 	PermLimit     int
-	// Fields are the row fields (Many, One) or the aggregate object's fields
-	// (Aggregate: FieldAggregate, FieldNodes, FieldTypename).
+	// Fields are the row fields (Many, One), the aggregate object's fields
+	// (Aggregate: FieldAggregate, FieldNodes, FieldTypename) or the
+	// connection's (Connection: FieldEdges, FieldPageInfo, FieldTypename).
 	Fields []*Field
+	// Conn holds a Relay connection's slicing (Shape Connection).
+	Conn *ConnectionArgs
+}
+
+// ConnectionArgs are a Relay connection's first/last and after/before.
+type ConnectionArgs struct {
+	First, Last *boolexp.Operand
+	// Split keeps rows after (or, with Before, before) a cursor: one value
+	// per sort key of the select's OrderBy.
+	Split  []boolexp.Operand
+	Before bool
 }
 
 // FunctionCall is a call of a SQL function returning rows.
@@ -132,6 +146,15 @@ const (
 	FieldAggOp       // sum/avg/max/...: Children are FieldColumn (and FieldTypename)
 	FieldRelayID     // Relay node id: base64 of [1, schema, table, pk...]
 	FieldConst       // a constant JSON value (Static)
+	FieldConnection  // a Relay connection of an array relationship: Select (Shape Connection)
+	FieldEdges       // edges: Children are FieldCursor, FieldNode, FieldTypename
+	FieldCursor      // an edge's cursor
+	FieldNode        // an edge's node: Children are row fields
+	FieldPageInfo    // pageInfo: Children are the page info fields and FieldTypename
+	FieldHasNextPage
+	FieldHasPreviousPage
+	FieldStartCursor
+	FieldEndCursor
 )
 
 // Field is one field of a JSON object the SQL builds.
@@ -162,8 +185,10 @@ type Field struct {
 	CountDistinct bool
 	// Static is the JSON of FieldConst.
 	Static []byte
-	// RelayKey lists the primary key columns for FieldRelayID.
-	RelayKey []boolexp.Column
+	// RelayKey lists the primary key columns and RelayTable the table of
+	// FieldRelayID.
+	RelayKey   []boolexp.Column
+	RelayTable catalog.QualifiedName
 }
 
 // Output is how a column's value becomes JSON.
@@ -190,6 +215,11 @@ type OrderBy struct {
 	Computed   *FunctionCall
 	Desc       bool
 	NullsFirst bool
+	// CursorPath names the key in a Relay cursor object
+	// ({"author": {"name": ...}, "id": ...}).
+	CursorPath []string
+	// Type is the key's type, for comparing it with a cursor value.
+	Type boolexp.Type
 }
 
 // RelStep is a step through an object relationship, with the target's

@@ -37,6 +37,7 @@ func BuildRoleSchema(m *Model, role string, relay bool) *RoleSchema {
 		types: make(map[string]*ast.Definition, 64*len(m.Tables)+64),
 		names: make(map[*Table]*tableNames, len(m.Tables)),
 		args:  make(map[*Table]ast.ArgumentDefinitionList),
+		refs:  make(map[string]*ast.Type),
 		rs: &RoleSchema{
 			Role:         role,
 			Relay:        relay,
@@ -60,7 +61,7 @@ type roleGen struct {
 	own   []*ast.Definition // the definitions made for this role, to sort
 	names map[*Table]*tableNames
 	args  map[*Table]ast.ArgumentDefinitionList // select arguments, shared by fields
-	node  *ast.Definition                       // the Relay Node interface
+	refs  map[string]*ast.Type                  // shared nullable named types
 
 	possible map[string][]*ast.Definition
 	rs       *RoleSchema
@@ -410,6 +411,7 @@ func tableUpdatable(t *Table) bool  { return t.Info == nil || t.Info.Updatable }
 // tableNames caches the names derived from a table.
 type tableNames struct {
 	id       ident
+	snake    string // id joined with "_"
 	object   string
 	gqlName  string // the table's GraphQL name in descriptions (custom name or snake name)
 	sqlName  string // qualified SQL name in descriptions
@@ -426,14 +428,14 @@ func (g *roleGen) tn(t *Table) *tableNames {
 	}
 	id := tableIdent(t)
 	tn := &tableNames{
-		id:       id,
-		object:   g.n.typeName(id),
-		sqlName:  qualifiedText(t.Name),
-		boolExp:  g.n.typeName(id.plus("bool_exp")),
-		orderBy:  g.n.typeName(id.plus("order_by")),
-		selCol:   g.n.typeName(id.plus("select_column")),
-		aggBool:  g.n.caseIdent(id.plus("aggregate_bool_exp")),
-		typeName: make(map[string]string, 8),
+		id:      id,
+		snake:   id.snake(),
+		object:  g.n.typeName(id),
+		sqlName: qualifiedText(t.Name),
+		boolExp: g.n.typeName(id.plus("bool_exp")),
+		orderBy: g.n.typeName(id.plus("order_by")),
+		selCol:  g.n.typeName(id.plus("select_column")),
+		aggBool: g.n.caseIdent(id.plus("aggregate_bool_exp")),
 	}
 	if id[0].custom {
 		tn.gqlName = id[0].s
@@ -444,15 +446,34 @@ func (g *roleGen) tn(t *Table) *tableNames {
 	return tn
 }
 
-// typeWith returns the type name of t followed by suffix.
+// typeWith returns the type name of t followed by suffix (snake_case
+// words, as in "aggregate_fields" or "avg_order_by").
 func (g *roleGen) typeWith(t *Table, suffix string) string {
 	tn := g.tn(t)
+	if !g.n.GraphQLDefault {
+		// The parts are joined with "_" under hasura-default.
+		return g.n.TypePrefix + tn.snake + "_" + suffix + g.n.TypeSuffix
+	}
 	if s, ok := tn.typeName[suffix]; ok {
 		return s
 	}
 	s := g.n.typeName(tn.id.plus(suffix))
+	if tn.typeName == nil {
+		tn.typeName = make(map[string]string)
+	}
 	tn.typeName[suffix] = s
 	return s
+}
+
+// ref returns the nullable named type name. The result is shared and must
+// not be changed.
+func (g *roleGen) ref(name string) *ast.Type {
+	if t, ok := g.refs[name]; ok {
+		return t
+	}
+	t := tNamed(name)
+	g.refs[name] = t
+	return t
 }
 
 // quoted is Hasura's <>> : a value in double quotes.

@@ -27,7 +27,7 @@ func (g *roleGen) boolExp(t *Table) string {
 	}
 	if p := g.sel(t); p != nil {
 		for _, c := range selColumns(t, p) {
-			d.Fields = append(d.Fields, gqlField(colField(c), "", tNamed(g.comparisonExp(g.columnValue(c)))))
+			d.Fields = append(d.Fields, gqlField(colField(c), "", g.ref(g.comparisonExp(g.columnValue(c)))))
 		}
 		for _, r := range t.ObjectRelationships {
 			if g.sel(r.Target) != nil {

@@ -301,7 +301,7 @@ func (g *roleGen) updateArgs(t *Table) ast.ArgumentDefinitionList {
 
 // updateOperatorInput makes <t>_<op>_input.
 func (g *roleGen) updateOperatorInput(t *Table, op *updateOperator, cols []*Column) string {
-	name := g.n.typeName(g.tn(t).id.plus(op.input, "input"))
+	name := g.typeWith(t, op.input+"_input")
 	desc := op.desc
 	if op.objDesc != "" {
 		desc = op.objDesc + quoted(g.tn(t).sqlName)
@@ -377,5 +377,5 @@ func (g *roleGen) deleteField(t *Table) *ast.FieldDefinition {
 
 func (g *roleGen) deleteByPkField(t *Table) *ast.FieldDefinition {
 	desc := rootDescription(t, "delete_by_pk", "delete single row from the table: "+quoted(g.tn(t).sqlName))
-	return gqlField(g.n.RootFieldName(t, RootDeleteByPk), desc, tNamed(g.tableObject(t)), g.pkArgs(t)...)
+	return gqlField(g.n.RootFieldName(t, RootDeleteByPk), desc, tNamed(g.tableObject(t)), g.pkArgs(t, false)...)
 }

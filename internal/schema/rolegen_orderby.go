@@ -38,7 +38,7 @@ func (g *roleGen) orderBy(t *Table) string {
 	}
 	ob := g.orderByEnum()
 	for _, c := range selColumns(t, p) {
-		d.Fields = append(d.Fields, gqlField(colField(c), "", tNamed(ob)))
+		d.Fields = append(d.Fields, gqlField(colField(c), "", g.ref(ob)))
 	}
 	for _, r := range t.ObjectRelationships {
 		if g.sel(r.Target) != nil {
@@ -91,13 +91,13 @@ func (g *roleGen) aggregateOrderBy(t *Table) string {
 
 // aggregateOpOrderBy makes <t>_<op>_order_by.
 func (g *roleGen) aggregateOpOrderBy(t *Table, op string, cols []*Column) string {
-	name := g.n.typeName(g.tn(t).id.plus(op, "order_by"))
+	name := g.typeWith(t, op+"_order_by")
 	desc := "order by " + g.n.Field(op) + "() on columns of table " + quoted(g.tn(t).sqlName)
 	d, made := g.define(ast.InputObject, name, desc)
 	if made {
 		ob := g.orderByEnum()
 		for _, c := range cols {
-			d.Fields = append(d.Fields, gqlField(colField(c), columnDescription(t, c), tNamed(ob)))
+			d.Fields = append(d.Fields, gqlField(colField(c), columnDescription(t, c), g.ref(ob)))
 		}
 	}
 	return name

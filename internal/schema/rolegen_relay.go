@@ -58,7 +58,6 @@ func (g *roleGen) nodeInterface() string {
 	if made {
 		g.scalar("ID")
 		d.Fields = ast.FieldList{gqlField("id", "A globally unique identifier", tNonNull("ID"))}
-		g.node = d
 	}
 	return d.Name
 }

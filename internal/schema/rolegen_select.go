@@ -402,7 +402,7 @@ func (g *roleGen) aggregateFields(t *Table) string {
 // aggregateOpFields makes <t>_<op>_fields: sum, max and min have the
 // column's type, the statistical operators Float.
 func (g *roleGen) aggregateOpFields(t *Table, op string, cols []*Column) string {
-	name := g.n.typeName(g.tn(t).id.plus(op, "fields"))
+	name := g.typeWith(t, op+"_fields")
 	d, made := g.define(ast.Object, name, "aggregate "+g.n.Field(op)+" on columns")
 	if !made {
 		return name
@@ -414,7 +414,7 @@ func (g *roleGen) aggregateOpFields(t *Table, op string, cols []*Column) string 
 			typ = g.columnType(c, true)
 		default:
 			g.scalar("Float")
-			typ = tNamed("Float")
+			typ = g.ref("Float")
 		}
 		d.Fields = append(d.Fields, gqlField(colField(c), columnDescription(t, c), typ))
 	}
@@ -430,11 +430,13 @@ func (g *roleGen) selectField(t *Table) *ast.FieldDefinition {
 	return gqlField(g.n.RootFieldName(t, RootSelect), desc, listOfNonNull(obj), g.selectArgs(t)...)
 }
 
-// pkArgs returns one non-null argument per primary key column.
-func (g *roleGen) pkArgs(t *Table) ast.ArgumentDefinitionList {
+// pkArgs returns one argument per primary key column: non-null, or as
+// nullable as the column when columnNullability is set (Hasura's
+// selectTableByPk, where a view's configured key may be nullable).
+func (g *roleGen) pkArgs(t *Table, columnNullability bool) ast.ArgumentDefinitionList {
 	args := make(ast.ArgumentDefinitionList, 0, len(t.PrimaryKey))
 	for _, c := range t.PrimaryKey {
-		args = append(args, gqlArg(colField(c), columnDescription(t, c), g.columnType(c, false)))
+		args = append(args, gqlArg(colField(c), columnDescription(t, c), g.columnType(c, columnNullability && c.Nullable)))
 	}
 	return args
 }
@@ -442,7 +444,7 @@ func (g *roleGen) pkArgs(t *Table) ast.ArgumentDefinitionList {
 func (g *roleGen) selectByPkField(t *Table) *ast.FieldDefinition {
 	obj := g.tableObject(t)
 	desc := rootDescription(t, "select_by_pk", "fetch data from the table: "+quoted(g.tn(t).sqlName)+" using primary key columns")
-	return gqlField(g.n.RootFieldName(t, RootSelectByPk), desc, tNamed(obj), g.pkArgs(t)...)
+	return gqlField(g.n.RootFieldName(t, RootSelectByPk), desc, tNamed(obj), g.pkArgs(t, true)...)
 }
 
 func (g *roleGen) selectAggregateField(t *Table) *ast.FieldDefinition {

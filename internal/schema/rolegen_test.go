@@ -377,6 +377,25 @@ func TestBuildRoleSchema_Permissions(t *testing.T) {
 			t.Errorf("query_root (-want +got):\n%s", diff)
 		}
 	})
+	t.Run("AggregateWithoutColumns", func(t *testing.T) {
+		// Hasura's agg_perm/article_agg_with_role_without_select_access.yaml.
+		m, _, article := authorArticle()
+		p := selectPerm(article, "counter", true)
+		p.Columns = map[string]boolexp.Expr{}
+		s := BuildRoleSchema(m, "counter", false).Schema
+		mustValidate(t, s, `{ article_aggregate { aggregate { count } } }`)
+		if diff := cmp.Diff([]string{"count"}, fieldNames(s, "article_aggregate_fields")); diff != "" {
+			t.Errorf("article_aggregate_fields (-want +got):\n%s", diff)
+		}
+		for _, q := range []string{
+			`{ article_aggregate { aggregate { count(columns: [title]) } } }`,
+			`{ article_aggregate { aggregate { max { created_at } } } }`,
+		} {
+			if len(validationErrors(t, s, q)) == 0 {
+				t.Errorf("%s validates", q)
+			}
+		}
+	})
 	t.Run("RelationshipToHiddenTable", func(t *testing.T) {
 		m, author, _ := authorArticle()
 		selectPerm(author, "reader", false)
@@ -508,5 +527,59 @@ func BenchmarkBuildRoleSchema(b *testing.B) {
 				BuildRoleSchema(m, role, false)
 			}
 		})
+	}
+}
+
+// builtTables is metadata for the database of build_test.go: an enum
+// table, relationships, computed fields and permissions of role "user".
+const builtTables = `[
+  {"table": "article_status", "is_enum": true},
+  {"table": "author",
+   "object_relationships": [
+     {"name": "profile", "using": {"manual_configuration": {"remote_table": {"schema": "app", "name": "profile"}, "column_mapping": {"id": "author_id"}}}}],
+   "array_relationships": [
+     {"name": "articles", "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}],
+   "computed_fields": [
+     {"name": "full_name", "definition": {"function": "author_full_name"}},
+     {"name": "search", "definition": {"function": "author_search"}}],
+   "select_permissions": [
+     {"role": "user", "permission": {"columns": ["id", "name", "data", "tags", "geom", "feeling"], "filter": {},
+      "computed_fields": ["full_name"], "allow_aggregations": true}}]},
+  {"table": "article",
+   "object_relationships": [{"name": "author", "using": {"foreign_key_constraint_on": "author_id"}}],
+   "select_permissions": [{"role": "user", "permission": {"columns": "*", "filter": {"published": {"_eq": true}}, "allow_aggregations": true}}],
+   "insert_permissions": [{"role": "user", "permission": {"check": {}, "columns": ["title", "status", "author_id"], "set": {"author_id": "X-Hasura-User-Id"}}}],
+   "update_permissions": [{"role": "user", "permission": {"columns": ["title"], "filter": {}}}],
+   "delete_permissions": [{"role": "user", "permission": {"filter": {}}}]},
+  {"table": {"schema": "app", "name": "profile"}}
+]`
+
+const builtFunctions = `[{"function": "search_articles"}, {"function": "bump_article"}]`
+
+// TestBuildRoleSchema_FromMetadata builds the model with Build from
+// metadata and a real catalog, then each role's schema.
+func TestBuildRoleSchema_FromMetadata(t *testing.T) {
+	t.Parallel()
+	m := mustBuild(t, mdSource{Tables: builtTables, Functions: builtFunctions}, Options{InferFunctionPermissions: true})
+	if len(m.Inconsistencies) > 0 {
+		t.Fatalf("inconsistent metadata: %+v", m.Inconsistencies)
+	}
+	for _, role := range []string{"admin", "user"} {
+		t.Run(role, func(t *testing.T) {
+			rs := BuildRoleSchema(m, role, false)
+			golden(t, filepath.Join("rolegen", "built_"+role+".graphql"), printSchema(rs.Schema))
+			mustValidate(t, rs.Schema, introspectionQuery)
+		})
+	}
+	user := BuildRoleSchema(m, "user", false)
+	mustValidate(t, user.Schema, `{
+  author(where: {articles_aggregate: {count: {predicate: {_gt: 0}}}, full_name: {_ilike: "%a%"}, feeling: {_eq: "happy"}}) {
+    id name full_name data(path: "a") tags articles { title status }
+  }
+  search_articles(args: {search: "%"}) { id author { name } }
+}`)
+	mustValidate(t, user.Schema, `mutation { insert_article_one(object: {title: "t", status: draft}) { id } update_article_many(updates: [{where: {}, _set: {title: "x"}}]) { affected_rows } }`)
+	if msgs := validationErrors(t, user.Schema, `mutation { bump_article(args: {article_id: 1}) { id } }`); len(msgs) == 0 {
+		t.Error("bump_article validates for a role with an inferred function permission only")
 	}
 }
