@@ -29,7 +29,8 @@ import (
 //
 // An area directory holds schema.sql (DDL and rows) and metadata.json (a
 // Hasura metadata export). A case has sections graphql, and optionally
-// variables.json and session.json (headers such as x-hasura-role).
+// variables.json and session.json (headers such as x-hasura-role); an
+// empty relay section runs it against the Relay schema.
 // Run with -update to rewrite want.sql and want.json.
 func TestGolden(t *testing.T) {
 	areas, err := filepath.Glob("testdata/*/schema.sql")
@@ -116,7 +117,10 @@ func (a *area) run(t *testing.T, f *golden.File) {
 	sess := session.New(role, headers)
 
 	// Compile on its own for the SQL text.
-	rs := a.snap.Role(role)
+	rs, mode := a.snap.Role(role), exec.ModeGraphQL
+	if _, ok := f.Section("relay"); ok {
+		rs, mode = a.snap.Relay(role), exec.ModeRelay
+	}
 	doc, err := gql.Parse(rs.Schema, query)
 	if err != nil {
 		f.Check(t, "want.sql", "-- error: "+err.Error())
@@ -147,7 +151,7 @@ func (a *area) run(t *testing.T, f *golden.File) {
 
 	// Run the whole request for the result.
 	var out bytes.Buffer
-	if err := a.engine.Execute(context.Background(), a.snap, sess, req, exec.ModeGraphQL, &out); err != nil {
+	if err := a.engine.Execute(context.Background(), a.snap, sess, req, mode, &out); err != nil {
 		f.Check(t, "want.json", "error: "+err.Error())
 		return
 	}

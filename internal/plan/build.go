@@ -417,7 +417,9 @@ func (b *builder) rowField(t *schema.Table, p *schema.SelectPerm, cf *collectedF
 	f := cf.field
 	name := f.Name
 	if name == "__typename" {
-		return &Field{Alias: cf.alias, Kind: FieldTypename, Typename: parentType(f, t.TypeName)}, nil
+		// A row is always of its table's type, also when selected through
+		// the Node interface.
+		return &Field{Alias: cf.alias, Kind: FieldTypename, Typename: t.TypeName}, nil
 	}
 	if name == "id" && b.in.Schema.Relay && len(t.PrimaryKey) > 0 {
 		fld := &Field{Alias: cf.alias, Kind: FieldRelayID, RelayTable: t.Name}
