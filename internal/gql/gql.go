@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/graftql/graft/internal/apierr"
@@ -68,10 +69,39 @@ func Parse(s *ast.Schema, query string) (*ast.QueryDocument, error) {
 	if perr != nil {
 		return nil, apierr.New(apierr.ValidationFailed, "not a valid graphql query").At("$.query")
 	}
+	acceptStringOffsets(doc)
 	if errs := validator.ValidateWithRules(s, doc, validationRules); len(errs) > 0 {
 		return nil, translate(doc, errs[0])
 	}
 	return doc, nil
+}
+
+// acceptStringOffsets turns offset: "10" into offset: 10: Hasura parses
+// offset as a bigint, which accepts an integer in a string
+// (queries/graphql_query/offset/select_query_article_string_offset.yaml).
+func acceptStringOffsets(doc *ast.QueryDocument) {
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				if a := s.Arguments.ForName("offset"); a != nil && a.Value != nil && a.Value.Kind == ast.StringValue {
+					if _, err := strconv.ParseInt(a.Value.Raw, 10, 64); err == nil {
+						a.Value.Kind = ast.IntValue
+					}
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
 }
 
 // Operation picks the operation to run (Hasura's getExecPlan rules).

@@ -137,6 +137,11 @@ func (c *compiler) compare(lhs Expr, op boolexp.Op, args []boolexp.Operand) (Exp
 		rhs[i] = e
 	}
 	if name, ok := stFuncs[op]; ok {
+		if (op == boolexp.OpSTDWithin || op == boolexp.OpST3DDWithin) && len(rhs) >= 2 {
+			// Operands are (distance, from[, use_spheroid]); PostGIS takes
+			// (geom, from, distance[, use_spheroid]).
+			rhs = append([]Expr{rhs[1], rhs[0]}, rhs[2:]...)
+		}
 		return &Func{Name: name, Args: append([]Expr{lhs}, rhs...)}, nil
 	}
 	if len(rhs) != 1 {

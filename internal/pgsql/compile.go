@@ -75,6 +75,16 @@ func (c *compiler) selectJSON(s *plan.Select, parent string) (*Select, error) {
 		return c.connectionJSON(s, parent)
 	}
 	alias := c.alias()
+	var limitedNodes *plan.Select
+	if s.Shape == plan.Aggregate && s.PermLimit > 0 && hasAggregateField(s) {
+		// Note [permission limit and aggregates]: a role's limit caps the
+		// nodes but not the aggregates (Hasura's PermissionLimitSubQuery);
+		// the nodes then come from their own limited select.
+		limitedNodes = s
+		cp := *s
+		cp.PermLimit = 0
+		s = &cp
+	}
 	base, err := c.base(s, alias, parent)
 	if err != nil {
 		return nil, err
@@ -98,7 +108,7 @@ func (c *compiler) selectJSON(s *plan.Select, parent string) (*Select, error) {
 		}
 		return &Select{Columns: []SelectItem{{Expr: obj}}, From: from}, nil
 	case plan.Aggregate:
-		obj, err := c.aggregateObject(s, alias)
+		obj, err := c.aggregateObject(s, alias, parent, limitedNodes)
 		if err != nil {
 			return nil, err
 		}
@@ -265,9 +275,17 @@ func (c *compiler) orderExpr(ob plan.OrderBy, alias string) (Expr, error) {
 		if ob.Agg.Op != "count" {
 			agg = &Func{Name: ob.Agg.Op, Args: []Expr{Col{Table: inner, Name: ob.Agg.Column.Name}}}
 		}
+		var from FromItem = FromTable{Name: ob.Agg.Rel.Target, Alias: inner}
+		if ob.Agg.Computed != nil {
+			fn, err := c.call(ob.Agg.Computed, alias)
+			if err != nil {
+				return nil, err
+			}
+			from = &FromFunc{Func: fn, Alias: inner}
+		}
 		return SubQuery{Select: &Select{
 			Columns: []SelectItem{{Expr: agg}},
-			From:    []FromItem{FromTable{Name: ob.Agg.Rel.Target, Alias: inner}},
+			From:    []FromItem{from},
 			Where:   where,
 		}}, nil
 	}
@@ -414,8 +432,19 @@ func output(e Expr, o plan.Output) Expr {
 	return e
 }
 
-// aggregateObject builds {aggregate, nodes, __typename} over the rows of alias.
-func (c *compiler) aggregateObject(s *plan.Select, alias string) (Expr, error) {
+func hasAggregateField(s *plan.Select) bool {
+	for _, f := range s.Fields {
+		if f.Kind == plan.FieldAggregate {
+			return true
+		}
+	}
+	return false
+}
+
+// aggregateObject builds {aggregate, nodes, __typename} over the rows of
+// alias; limitedNodes, when set, is the select whose permission limit the
+// nodes must honour on their own.
+func (c *compiler) aggregateObject(s *plan.Select, alias, parent string, limitedNodes *plan.Select) (Expr, error) {
 	var keys []string
 	var vals []Expr
 	for _, f := range s.Fields {
@@ -424,6 +453,16 @@ func (c *compiler) aggregateObject(s *plan.Select, alias string) (Expr, error) {
 		case plan.FieldTypename:
 			e = String{S: f.Typename}
 		case plan.FieldNodes:
+			if limitedNodes != nil {
+				nodes := *limitedNodes
+				nodes.Shape, nodes.Fields = plan.Many, f.Children
+				q, err := c.selectJSON(&nodes, parent)
+				if err != nil {
+					return nil, err
+				}
+				e = SubQuery{Select: q}
+				break
+			}
 			obj, err := c.rowObject(f.Children, alias)
 			if err != nil {
 				return nil, err

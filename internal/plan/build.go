@@ -325,6 +325,9 @@ func (b *builder) listArgs(s *Select, t *schema.Table, args ast.ArgumentList, pa
 				return apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found an integer").At(apath)
 			}
 			op := b.operand(v, intType)
+			if a.Name == "offset" {
+				op.Type = bigintType
+			}
 			if a.Name == "limit" {
 				s.Limit = &op
 			} else {
@@ -353,7 +356,10 @@ func (b *builder) literalInt(v val) (int64, bool) {
 	return b.integer(v)
 }
 
-var intType = boolexp.Type{SQL: "int4"}
+var (
+	intType    = boolexp.Type{SQL: "int4"}
+	bigintType = boolexp.Type{SQL: "int8"}
+)
 
 // checkDistinctOn enforces Hasura's rule that distinct_on columns come first
 // in order_by (when order_by is given).
@@ -618,13 +624,11 @@ func (b *builder) aggregateObject(t *schema.Table, p *schema.SelectPerm, cf *col
 					return nil, notFound(cc.field.Name, parentType(cc.field, ""), spath+".selectionSet."+cc.alias)
 				}
 				cond := p.Columns[c.Name]
-				outp := OutputJSON
-				switch op {
-				case "max", "min", "sum":
-					outp = b.output(c.Type.Name, c.Type)
-					if outp == OutputGeoJSON {
-						outp = OutputJSON
-					}
+				// Hasura stringifies by the column's type, whatever the
+				// operator returns (Translate/Select aggregateFieldToExp).
+				outp := b.output(c.Type.Name, c.Type)
+				if outp == OutputGeoJSON {
+					outp = OutputJSON
 				}
 				f.Children = append(f.Children, &Field{Alias: cc.alias, Kind: FieldColumn, Column: c.BoolexpColumn(), Cond: cond, Output: outp})
 			}

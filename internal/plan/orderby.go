@@ -80,8 +80,31 @@ func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, names []string, v
 			continue
 		}
 		if strings.HasSuffix(e.name, "_aggregate") {
-			if r, ok := t.Relationship(strings.TrimSuffix(e.name, "_aggregate")); ok && r.Kind == schema.ArrayRel {
-				keys, err := b.aggregateOrder(r, steps, appendName(names, e.name), e.v, fpath)
+			base := strings.TrimSuffix(e.name, "_aggregate")
+			if r, ok := t.Relationship(base); ok && r.Kind == schema.ArrayRel {
+				p, err := b.perm(r.Target, fpath)
+				if err != nil {
+					return nil, err
+				}
+				src := AggregateKey{Rel: RelStep{Target: r.Target.Name, Mapping: r.Mapping, Perm: permFilter(p)}}
+				keys, err := b.aggregateOrder(r.Target, src, steps, appendName(names, e.name), e.v, fpath)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, keys...)
+				continue
+			}
+			if cfd, ok := t.ComputedField(base); ok && cfd.ReturnTable != nil && cfd.ReturnsSet {
+				p, err := b.perm(cfd.ReturnTable, fpath)
+				if err != nil {
+					return nil, err
+				}
+				args, err := b.callArgs(len(cfd.Function.Args), cfd.TableArg, cfd.SessionArg, cfd.Args, nil, fpath)
+				if err != nil {
+					return nil, err
+				}
+				src := AggregateKey{Rel: RelStep{Target: cfd.ReturnTable.Name, Perm: permFilter(p)}, Computed: &FunctionCall{Name: cfd.Function.Name, Args: args}}
+				keys, err := b.aggregateOrder(cfd.ReturnTable, src, steps, appendName(names, e.name), e.v, fpath)
 				if err != nil {
 					return nil, err
 				}
@@ -104,16 +127,13 @@ func appendStep(steps []*RelStep, s *RelStep) []*RelStep {
 	return append(append(out, steps...), s)
 }
 
-func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, names []string, v val, path string) ([]OrderBy, error) {
+// aggregateOrder parses <rel>_aggregate_order_by over the rows of target
+// that src (a relationship or computed field) reaches.
+func (b *builder) aggregateOrder(target *schema.Table, src AggregateKey, steps []*RelStep, names []string, v val, path string) ([]OrderBy, error) {
 	kvs, err := b.fields(v, path)
 	if err != nil {
 		return nil, err
 	}
-	p, err := b.perm(r.Target, path)
-	if err != nil {
-		return nil, err
-	}
-	rel := RelStep{Target: r.Target.Name, Mapping: r.Mapping, Perm: permFilter(p)}
 	var out []OrderBy
 	for _, e := range kvs {
 		fpath := path + "." + e.name
@@ -125,7 +145,9 @@ func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, names
 			if err != nil {
 				return nil, err
 			}
-			ob.Agg, ob.Path = &AggregateKey{Rel: rel, Op: "count"}, steps
+			key := src
+			key.Op = "count"
+			ob.Agg, ob.Path = &key, steps
 			ob.CursorPath, ob.Type = appendName(names, "count"), boolexp.Type{SQL: "int8"}
 			out = append(out, ob)
 			continue
@@ -138,16 +160,18 @@ func (b *builder) aggregateOrder(r *schema.Relationship, steps []*RelStep, names
 			if b.isNull(ce.v) {
 				continue
 			}
-			c, ok := r.Target.ColumnByField(ce.name)
+			c, ok := target.ColumnByField(ce.name)
 			if !ok {
-				return nil, apierr.New(apierr.ValidationFailed, "field '%s' not found in type: '%s_%s_order_by'", ce.name, r.Target.TypeName, e.name).At(fpath)
+				return nil, apierr.New(apierr.ValidationFailed, "field '%s' not found in type: '%s_%s_order_by'", ce.name, target.TypeName, e.name).At(fpath)
 			}
 			ob, err := b.direction(ce.v, fpath+"."+ce.name)
 			if err != nil {
 				return nil, err
 			}
 			col := c.BoolexpColumn()
-			ob.Agg, ob.Path = &AggregateKey{Rel: rel, Op: e.name, Column: &col}, steps
+			key := src
+			key.Op, key.Column = e.name, &col
+			ob.Agg, ob.Path = &key, steps
 			ob.CursorPath = append(appendName(names, e.name), c.Name)
 			ob.Type = boolexp.Type{SQL: "numeric"}
 			if e.name == "max" || e.name == "min" {

@@ -230,9 +230,11 @@ type RelStep struct {
 	Perm    boolexp.Expr
 }
 
-// AggregateKey is count or op(column) over an array relationship.
+// AggregateKey is count or op(column) over an array relationship, or over
+// the rows of a computed field (Computed set; Rel.Perm filters them).
 type AggregateKey struct {
-	Rel    RelStep
-	Op     string // "count", "sum", "avg", "max", "min", ...
-	Column *boolexp.Column
+	Rel      RelStep
+	Computed *FunctionCall
+	Op       string // "count", "sum", "avg", "max", "min", ...
+	Column   *boolexp.Column
 }

@@ -256,14 +256,31 @@ func combineSelect(t *Table, parents []string) *SelectPerm {
 	filters := make(boolexp.Or, len(perms))
 	colFilters := map[string]boolexp.Or{}
 	cfFilters := map[string]boolexp.Or{}
+	colAlways := map[string]int{}
+	cfAlways := map[string]int{}
+	// A parent shows a column on the rows its filter admits, or, when the
+	// parent is itself inherited, only where its own column condition holds
+	// (queries/graphql_query/permissions/roles_inheritance).
+	visible := func(cond, filter boolexp.Expr) boolexp.Expr {
+		if cond != nil {
+			return cond
+		}
+		return filter
+	}
 	allQuery, allSub := false, false
 	for i, sp := range perms {
 		filters[i] = sp.Filter
-		for c := range sp.Columns {
-			colFilters[c] = append(colFilters[c], sp.Filter)
+		for c, cond := range sp.Columns {
+			colFilters[c] = append(colFilters[c], visible(cond, sp.Filter))
+			if cond == nil {
+				colAlways[c]++
+			}
 		}
-		for c := range sp.ComputedFields {
-			cfFilters[c] = append(cfFilters[c], sp.Filter)
+		for c, cond := range sp.ComputedFields {
+			cfFilters[c] = append(cfFilters[c], visible(cond, sp.Filter))
+			if cond == nil {
+				cfAlways[c]++
+			}
 		}
 		if sp.Limit > out.Limit {
 			out.Limit = sp.Limit
@@ -273,17 +290,17 @@ func combineSelect(t *Table, parents []string) *SelectPerm {
 		allSub = allSub || sp.SubscriptionRootFields == nil
 	}
 	out.Filter = filters
-	merge := func(dst map[string]boolexp.Expr, src map[string]boolexp.Or) {
+	merge := func(dst map[string]boolexp.Expr, src map[string]boolexp.Or, always map[string]int) {
 		for c, fs := range src {
-			if len(fs) == len(perms) {
+			if always[c] == len(perms) {
 				dst[c] = nil
 			} else {
 				dst[c] = fs
 			}
 		}
 	}
-	merge(out.Columns, colFilters)
-	merge(out.ComputedFields, cfFilters)
+	merge(out.Columns, colFilters, colAlways)
+	merge(out.ComputedFields, cfFilters, cfAlways)
 	if !allQuery {
 		out.QueryRootFields = map[string]bool{}
 		for _, sp := range perms {
