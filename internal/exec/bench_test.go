@@ -36,7 +36,7 @@ type benchEnv struct {
 	sess *session.Session
 }
 
-func newBenchEnv(b *testing.B) *benchEnv {
+func newBenchEnv(b testing.TB) *benchEnv {
 	b.Helper()
 	ddl, err := os.ReadFile("../pgsql/testdata/blog/schema.sql")
 	if err != nil {

@@ -74,6 +74,47 @@ type Source struct {
 	Configuration json.RawMessage      `json:"configuration"`
 	Customization *SourceCustomization `json:"customization,omitempty"`
 	HealthCheck   json.RawMessage      `json:"health_check,omitempty"`
+
+	// Raw holds the whole source, as given, when its kind is not a
+	// Postgres one (bigquery, mssql, data connectors): graft keeps such
+	// sources so that export returns them, but does not interpret them.
+	Raw json.RawMessage `json:"-"`
+}
+
+// IsPostgres reports whether the source is of a Postgres kind graft serves.
+func (s *Source) IsPostgres() bool {
+	switch s.Kind {
+	case "", "postgres", "pg", "citus", "cockroach":
+		return true
+	}
+	return false
+}
+
+type sourceFields Source
+
+// UnmarshalJSON is part of the json.Unmarshaler interface.
+func (s *Source) UnmarshalJSON(b []byte) error {
+	var k struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal(b, &k); err != nil {
+		return err
+	}
+	probe := Source{Kind: k.Kind}
+	if !probe.IsPostgres() {
+		*s = Source{Name: k.Name, Kind: k.Kind, Raw: append(json.RawMessage(nil), b...)}
+		return nil
+	}
+	return json.Unmarshal(b, (*sourceFields)(s))
+}
+
+// MarshalJSON is part of the json.Marshaler interface.
+func (s *Source) MarshalJSON() ([]byte, error) {
+	if s.Raw != nil {
+		return s.Raw, nil
+	}
+	return json.Marshal((*sourceFields)(s))
 }
 
 // Table returns the tracked table named q.
@@ -189,7 +230,7 @@ func decodeQualified(b []byte) (catalog.QualifiedName, error) {
 		return catalog.QualifiedName{}, err
 	}
 	if o.Name == nil {
-		return catalog.QualifiedName{}, fmt.Errorf("the key 'name' was not present")
+		return catalog.QualifiedName{}, fmt.Errorf("key \"name\" not found")
 	}
 	q := catalog.QualifiedName{Schema: "public", Name: *o.Name}
 	if o.Schema != nil {
@@ -340,24 +381,32 @@ func (u RelationshipUse) ForeignKey() (ForeignKeyOn, error) {
 		return out, err
 	}
 	var o struct {
-		Table   *TableName `json:"table"`
-		Column  *string    `json:"column"`
-		Columns []string   `json:"columns"`
+		Table   *TableName      `json:"table"`
+		Column  json.RawMessage `json:"column"`
+		Columns json.RawMessage `json:"columns"`
 	}
 	if err := json.Unmarshal(b, &o); err != nil {
 		return out, err
 	}
 	if o.Table == nil {
-		return out, fmt.Errorf("the key 'table' was not present")
+		return out, fmt.Errorf("key \"table\" not found")
 	}
 	out.Table = &o.Table.QualifiedName
-	switch {
-	case o.Column != nil:
-		out.Columns = []string{*o.Column}
-	case len(o.Columns) > 0:
-		out.Columns = o.Columns
-	default:
-		return out, fmt.Errorf("the key 'column' was not present")
+	cols := o.Column
+	if len(cols) == 0 {
+		cols = o.Columns
+	}
+	if len(cols) == 0 {
+		return out, fmt.Errorf("key \"column\" not found")
+	}
+	// Hasura takes one column or a list under either key.
+	var one string
+	if err := json.Unmarshal(cols, &one); err == nil {
+		out.Columns = []string{one}
+		return out, nil
+	}
+	if err := json.Unmarshal(cols, &out.Columns); err != nil || len(out.Columns) == 0 {
+		return out, fmt.Errorf("expected a column name or a non-empty list of column names")
 	}
 	return out, nil
 }

@@ -178,6 +178,8 @@ func (id ObjectID) String() string {
 		return t + " custom_types"
 	case ObjActionPermission:
 		return t + " " + id.Role + " permission in " + id.Name
+	case ObjRemoteSchemaPermission:
+		return t + " " + id.Role + " permission in remote schema " + id.Name
 	}
 	return t + " " + id.Name
 }

@@ -218,15 +218,42 @@ func RenameTable(md *Metadata, source string, cat *catalog.Catalog, old, new cat
 	}
 }
 
-// RenameColumn follows a column of table renamed in the database from old
-// to new: permissions, relationships and column configuration move to the
-// new name.
-func RenameColumn(md *Metadata, source string, cat *catalog.Catalog, table catalog.QualifiedName, old, new string) {
+// ColumnRename is a column of Table renamed from Old to New.
+type ColumnRename struct {
+	Table    catalog.QualifiedName
+	Old, New string
+}
+
+// RenameColumns follows columns renamed in the database: permissions,
+// relationships and column configuration move to the new names. cat is
+// the catalog from before the renames.
+func RenameColumns(md *Metadata, source string, cat *catalog.Catalog, renames []ColumnRename) {
 	s, ok := md.Source(source)
-	if !ok {
+	if !ok || len(renames) == 0 {
 		return
 	}
-	renameFieldInBoolExps(md, source, cat, table, old, new)
+	// Rewrite every expression in one pass, while the relationships still
+	// match cat, then the rest column by column.
+	w := &boolExpRewriter{src: s, cat: cat, key: func(q catalog.QualifiedName, k string) string {
+		for _, r := range renames {
+			if r.Table == q && r.Old == k {
+				return r.New
+			}
+		}
+		return k
+	}}
+	w.rewritePermissions()
+	for _, r := range renames {
+		renameColumn(s, r.Table, r.Old, r.New)
+	}
+}
+
+// RenameColumn is RenameColumns for one column.
+func RenameColumn(md *Metadata, source string, cat *catalog.Catalog, table catalog.QualifiedName, old, new string) {
+	RenameColumns(md, source, cat, []ColumnRename{{table, old, new}})
+}
+
+func renameColumn(s *Source, table catalog.QualifiedName, old, new string) {
 	ren := func(c string) string {
 		if c == old {
 			return new
