@@ -125,21 +125,15 @@ func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *sessi
 	return e.run(ctx, p, sess, vars, w)
 }
 
-func docKey(role string, req *gql.Request, mode Mode) string {
-	var b strings.Builder
-	b.Grow(len(role) + len(req.OperationName) + len(req.Query) + 4)
-	b.WriteString(role)
-	b.WriteByte(0)
-	b.WriteByte(byte('0' + mode))
-	b.WriteByte(0)
-	b.WriteString(req.OperationName)
-	b.WriteByte(0)
-	b.WriteString(req.Query)
-	return b.String()
+// docKey identifies a cached document. Its strings share the request's
+// memory, so building it copies nothing.
+type docKey struct {
+	role, opName, query string
+	mode                Mode
 }
 
 func (e *Engine) document(snap *schema.Snapshot, role string, req *gql.Request, mode Mode) (*document, error) {
-	key := docKey(role, req, mode)
+	key := docKey{role: role, opName: req.OperationName, query: req.Query, mode: mode}
 	if d, ok := snap.Cache.Load(key); ok {
 		return d.(*document), nil
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // AdminRole is the role that bypasses every permission.
@@ -38,7 +39,8 @@ type Session struct {
 	// secret (or no secret is configured), whatever role it then chose.
 	ViaAdminSecret bool
 
-	json []byte // cached encoding of Vars, built by New
+	jsonOnce sync.Once
+	json     []byte // encoding of Vars, built on first use
 }
 
 // New builds a session for role with the given variables (names are
@@ -49,9 +51,7 @@ func New(role string, vars map[string]string) *Session {
 		v[strings.ToLower(k)] = val
 	}
 	v[HeaderRole] = role
-	s := &Session{Role: role, Vars: v}
-	s.json = encodeVars(v)
-	return s
+	return &Session{Role: role, Vars: v}
 }
 
 // IsAdmin reports whether the session bypasses permissions.
@@ -65,7 +65,10 @@ func (s *Session) Var(name string) (string, bool) {
 
 // JSON returns the variables as a JSON object with lower-case keys, the
 // form bound as the session parameter of every statement.
-func (s *Session) JSON() []byte { return s.json }
+func (s *Session) JSON() []byte {
+	s.jsonOnce.Do(func() { s.json = encodeVars(s.Vars) })
+	return s.json
+}
 
 func encodeVars(v map[string]string) []byte {
 	keys := make([]string, 0, len(v))
