@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+
+	"github.com/graftql/graft/internal/auth"
+	"github.com/graftql/graft/internal/exec"
+	"github.com/graftql/graft/internal/introspect"
+	"github.com/graftql/graft/internal/server"
+)
+
+// newServer wires the engine, authentication and metadata service into
+// the HTTP server.
+func (a *App) newServer(version string) *server.Server {
+	cfg := &a.cfg
+	var secrets []auth.Secret
+	for _, s := range cfg.AdminSecretList() {
+		secrets = append(secrets, auth.Secret(s))
+	}
+	apis := make(map[string]bool, len(cfg.EnabledAPIs))
+	for _, api := range cfg.EnabledAPIs {
+		apis[string(api)] = true
+	}
+	if cfg.EnableConsole {
+		a.log.Warn("the console is not available in graft yet; HASURA_GRAPHQL_ENABLE_CONSOLE is ignored")
+	}
+	return server.New(server.Options{
+		Auth: &auth.AdminSecret{Secrets: secrets, UnauthorizedRole: cfg.UnauthorizedRole},
+		Engine: exec.New(exec.Options{
+			Pool:       a.sourcePool,
+			Logger:     a.log,
+			Introspect: introspect.Execute,
+		}),
+		Meta:                a.meta,
+		Logger:              a.log,
+		EnabledAPIs:         apis,
+		CORSDomains:         cfg.CORSDomains,
+		DisableCORS:         cfg.DisableCORS,
+		DevMode:             cfg.DevMode,
+		AdminInternalErrors: cfg.AdminInternalErrors,
+		Version:             version,
+		Config:              func() any { return a.serverConfig(version) },
+		Healthy:             func(ctx context.Context) error { return a.metaPool.Ping(ctx) },
+	})
+}
+
+// serverConfig is the body of /v1alpha1/config
+// (hasura/graphql-engine: server/src-lib/Hasura/Server/API/Config.hs).
+func (a *App) serverConfig(version string) any {
+	cfg := &a.cfg
+	features := cfg.ExperimentalFeatures
+	if features == nil {
+		features = []string{}
+	}
+	return map[string]any{
+		"version":                              version,
+		"is_function_permissions_inferred":     cfg.InferFunctionPermissions,
+		"is_remote_schema_permissions_enabled": cfg.EnableRemoteSchemaPermissions,
+		"is_admin_secret_set":                  len(cfg.AdminSecretList()) > 0,
+		"is_auth_hook_set":                     cfg.AuthHook != "",
+		"is_jwt_set":                           cfg.JWTConfigured(),
+		"jwt":                                  []any{},
+		"is_allow_list_enabled":                cfg.EnableAllowlist,
+		"live_queries": map[string]any{
+			"batch_size":    cfg.LiveQueriesBatchSize,
+			"refetch_delay": cfg.LiveQueriesRefetchInterval.Seconds(),
+		},
+		"streaming_queries": map[string]any{
+			"batch_size":    cfg.StreamingQueriesBatchSize,
+			"refetch_delay": cfg.StreamingQueriesRefetchInterval.Seconds(),
+		},
+		"console_assets_dir":            nilIfEmpty(cfg.ConsoleAssetsDir),
+		"experimental_features":         features,
+		"is_prometheus_metrics_enabled": cfg.APIEnabled("metrics"),
+		"default_naming_convention":     cfg.DefaultNamingConvention,
+		"feature_flags":                 []any{},
+		"is_apollo_federation_enabled":  cfg.ExperimentalFeatureEnabled("apollo_federation"),
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
