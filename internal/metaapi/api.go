@@ -39,18 +39,18 @@ func decodeRequest(raw json.RawMessage, path string) (request, error) {
 	}
 	var o map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &o); err != nil {
-		return r, apierr.New(apierr.ParseFailed, "parsing RQLQuery failed, expected Object, but encountered %s", kindOf(raw)).At(path)
+		return r, apierr.New(apierr.ParseFailed, "parsing RQLQuery failed, expected Object, but encountered %s", metadata.JSONKind(raw)).At(path)
 	}
 	t, ok := o["type"]
 	if !ok {
 		return r, apierr.New(apierr.ParseFailed, "key \"type\" not found").At(path)
 	}
 	if err := json.Unmarshal(t, &r.Type); err != nil {
-		return r, apierr.New(apierr.ParseFailed, "parsing Text failed, expected String, but encountered %s", kindOf(t)).At(path + ".type")
+		return r, apierr.New(apierr.ParseFailed, "parsing Text failed, expected String, but encountered %s", metadata.JSONKind(t)).At(path + ".type")
 	}
 	r.Args, r.HasArgs = o["args"]
 	r.Version = 1
-	if v, ok := o["version"]; ok && !isNull(v) {
+	if v, ok := o["version"]; ok && !metadata.IsNull(v) {
 		var n any
 		_ = json.Unmarshal(v, &n)
 		switch n {
@@ -62,10 +62,10 @@ func decodeRequest(raw json.RawMessage, path string) (request, error) {
 			return r, apierr.New(apierr.ParseFailed, "expected 1 or 2, encountered %s", string(v)).At(path + ".version")
 		}
 	}
-	if v, ok := o["resource_version"]; ok && !isNull(v) {
+	if v, ok := o["resource_version"]; ok && !metadata.IsNull(v) {
 		var n int64
 		if err := json.Unmarshal(v, &n); err != nil {
-			return r, apierr.New(apierr.ParseFailed, "parsing Int failed, expected Number, but encountered %s", kindOf(v)).At(path + ".resource_version")
+			return r, apierr.New(apierr.ParseFailed, "parsing Int failed, expected Number, but encountered %s", metadata.JSONKind(v)).At(path + ".resource_version")
 		}
 		r.ResourceVersion = &n
 	}
@@ -74,31 +74,6 @@ func decodeRequest(raw json.RawMessage, path string) (request, error) {
 		r.Path = "$.args"
 	}
 	return r, nil
-}
-
-func kindOf(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return "Null"
-	}
-	switch b[0] {
-	case '{':
-		return "Object"
-	case '[':
-		return "Array"
-	case '"':
-		return "String"
-	case 't', 'f':
-		return "Boolean"
-	case 'n':
-		return "Null"
-	}
-	return "Number"
-}
-
-func isNull(b []byte) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) == 0 || string(b) == "null"
 }
 
 // args returns the request's arguments, failing like Hasura when a command
@@ -112,7 +87,7 @@ func (r request) args() (json.RawMessage, error) {
 
 // argsOrEmpty returns the arguments, {} when absent.
 func (r request) argsOrEmpty() json.RawMessage {
-	if !r.HasArgs || isNull(r.Args) {
+	if !r.HasArgs || metadata.IsNull(r.Args) {
 		return json.RawMessage(`{}`)
 	}
 	return r.Args

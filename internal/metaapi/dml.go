@@ -53,8 +53,8 @@ func runDML(ctx context.Context, pool *pgxpool.Pool, model *schema.Model, r requ
 	if err != nil {
 		return nil, err
 	}
-	if kindOf(args) != "Object" {
-		return nil, apierr.New(apierr.ParseFailed, "parsing Object failed, expected Object, but encountered %s", kindOf(args)).At(r.Path)
+	if metadata.JSONKind(args) != "Object" {
+		return nil, apierr.New(apierr.ParseFailed, "parsing Object failed, expected Object, but encountered %s", metadata.JSONKind(args)).At(r.Path)
 	}
 	var common struct {
 		Table *metadata.TableName `json:"table"`
@@ -109,7 +109,7 @@ func insertRows(ctx context.Context, pool *pgxpool.Pool, t *schema.Table, args j
 	if err := json.Unmarshal(args, &a); err != nil {
 		return nil, apierr.New(apierr.ParseFailed, "%s", err.Error()).At(path)
 	}
-	if !isNull(a.OnConflict) {
+	if !metadata.IsNull(a.OnConflict) {
 		return nil, apierr.New(apierr.NotSupported, "graft does not support on_conflict in v1 insert yet").At(path + ".on_conflict")
 	}
 	for _, c := range a.Returning {
@@ -126,7 +126,7 @@ func insertRows(ctx context.Context, pool *pgxpool.Pool, t *schema.Table, args j
 	for i, o := range a.Objects {
 		fs, ok := decodeFields(o)
 		if !ok {
-			return nil, apierr.New(apierr.ParseFailed, "parsing Object failed, expected Object, but encountered %s", kindOf(o)).At(path + ".objects[" + itoa(i) + "]")
+			return nil, apierr.New(apierr.ParseFailed, "parsing Object failed, expected Object, but encountered %s", metadata.JSONKind(o)).At(path + ".objects[" + itoa(i) + "]")
 		}
 		rw := row{Regular: map[string]json.RawMessage{}, Geo: map[string]json.RawMessage{}}
 		var keys []string
@@ -136,7 +136,7 @@ func insertRows(ctx context.Context, pool *pgxpool.Pool, t *schema.Table, args j
 				return nil, apierr.New(apierr.NotExists, "column %q does not exist", k).At(path + ".objects[" + itoa(i) + "]")
 			}
 			keys = append(keys, k)
-			if _, geo := isGeo(c.Type); geo && kindOf(v) == "Object" {
+			if _, geo := isGeo(c.Type); geo && metadata.JSONKind(v) == "Object" {
 				rw.Geo[k] = v
 			} else {
 				rw.Regular[k] = v
@@ -252,7 +252,7 @@ func appendJSONList(list []json.RawMessage, js json.RawMessage) []json.RawMessag
 
 // decodeFields decodes a JSON object into its fields.
 func decodeFields(o json.RawMessage) (map[string]json.RawMessage, bool) {
-	if kindOf(o) != "Object" {
+	if metadata.JSONKind(o) != "Object" {
 		return nil, false
 	}
 	var m map[string]json.RawMessage
@@ -284,7 +284,7 @@ func selectRows(ctx context.Context, pool *pgxpool.Pool, t *schema.Table, args j
 	if err := json.Unmarshal(args, &a); err != nil {
 		return nil, apierr.New(apierr.ParseFailed, "%s", err.Error()).At(path)
 	}
-	if !isEmptyObject(a.Where) || !isNull(a.OrderBy) {
+	if !isEmptyObject(a.Where) || !metadata.IsNull(a.OrderBy) {
 		return nil, apierr.New(apierr.NotSupported, "graft does not support where or order_by in v1 select yet").At(path)
 	}
 	var cols []string
@@ -317,7 +317,7 @@ func selectRows(ctx context.Context, pool *pgxpool.Pool, t *schema.Table, args j
 
 func isEmptyObject(b json.RawMessage) bool {
 	b = bytes.TrimSpace(b)
-	return isNull(b) || bytes.Equal(bytes.Join(bytes.Fields(b), nil), []byte("{}"))
+	return metadata.IsNull(b) || bytes.Equal(bytes.Join(bytes.Fields(b), nil), []byte("{}"))
 }
 
 // countRows is v1 count without where.

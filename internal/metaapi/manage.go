@@ -24,7 +24,7 @@ func (t *txn) bulk(a api, r request) (json.RawMessage, error) {
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(args, &items); err != nil {
-		return nil, apierr.New(apierr.ParseFailed, "parsing [] failed, expected Array, but encountered %s", kindOf(args)).At(r.Path)
+		return nil, apierr.New(apierr.ParseFailed, "parsing [] failed, expected Array, but encountered %s", metadata.JSONKind(args)).At(r.Path)
 	}
 	keepGoing := r.Type == "bulk_keep_going"
 	results := make([]json.RawMessage, 0, len(items))
@@ -81,8 +81,8 @@ func (t *txn) replaceMetadata(r request) (json.RawMessage, error) {
 			AllowWarnings             *bool           `json:"allow_warnings"`
 			Metadata                  json.RawMessage `json:"metadata"`
 		}
-		if kindOf(args) != "Object" {
-			return nil, apierr.New(apierr.ParseFailed, "parsing ReplaceMetadataV2 failed, expected Object, but encountered %s", kindOf(args)).At(r.Path)
+		if metadata.JSONKind(args) != "Object" {
+			return nil, apierr.New(apierr.ParseFailed, "parsing ReplaceMetadataV2 failed, expected Object, but encountered %s", metadata.JSONKind(args)).At(r.Path)
 		}
 		if err := json.Unmarshal(args, &v2); err != nil {
 			return nil, apierr.New(apierr.ParseFailed, "%s", err.Error()).At(r.Path)
@@ -124,8 +124,8 @@ func (t *txn) refreshCatalog() {
 
 // decodeMetadata decodes a metadata document of any format.
 func (t *txn) decodeMetadata(doc json.RawMessage, path string) (*metadata.Metadata, error) {
-	if kindOf(doc) != "Object" {
-		return nil, apierr.New(apierr.ParseFailed, "parsing Metadata failed, expected Object, but encountered %s", kindOf(doc)).At(path)
+	if metadata.JSONKind(doc) != "Object" {
+		return nil, apierr.New(apierr.ParseFailed, "parsing Metadata failed, expected Object, but encountered %s", metadata.JSONKind(doc)).At(path)
 	}
 	var probe struct {
 		Version json.RawMessage `json:"version"`
@@ -167,7 +167,7 @@ func (t *txn) decodeMetadata(doc json.RawMessage, path string) (*metadata.Metada
 		HealthCheck: def.HealthCheck, Tables: old.Tables}
 	for i, f := range old.Functions {
 		var fn metadata.Function
-		if kindOf(f) == "Object" && bytes.Contains(f, []byte(`"function"`)) {
+		if metadata.JSONKind(f) == "Object" && bytes.Contains(f, []byte(`"function"`)) {
 			if err := json.Unmarshal(f, &fn); err != nil {
 				return nil, apierr.New(apierr.ParseFailed, "%s", err.Error()).At(path + ".functions[" + itoa(i) + "]")
 			}

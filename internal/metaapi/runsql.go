@@ -42,8 +42,8 @@ func (t *txn) runSQL(r request) (json.RawMessage, error) {
 		return nil, err
 	}
 	var a runSQLArgs
-	if kindOf(raw) != "Object" {
-		return nil, apierr.New(apierr.ParseFailed, "parsing RunSQL failed, expected Object, but encountered %s", kindOf(raw)).At(r.Path)
+	if metadata.JSONKind(raw) != "Object" {
+		return nil, apierr.New(apierr.ParseFailed, "parsing RunSQL failed, expected Object, but encountered %s", metadata.JSONKind(raw)).At(r.Path)
 	}
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return nil, apierr.New(apierr.ParseFailed, "%s", err.Error()).At(r.Path)

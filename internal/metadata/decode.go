@@ -25,9 +25,9 @@ func parseFailed(path, format string, args ...any) *apierr.Error {
 	return apierr.New(apierr.ParseFailed, format, args...).At(path)
 }
 
-// jsonKind names the JSON type of b as aeson does ("Object", "Array",
+// JSONKind names the JSON type of b as aeson does ("Object", "Array",
 // "String", "Number", "Boolean", "Null").
-func jsonKind(b []byte) string {
+func JSONKind(b []byte) string {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 {
 		return "Null"
@@ -47,8 +47,8 @@ func jsonKind(b []byte) string {
 	return "Number"
 }
 
-// isNull reports whether b is absent or JSON null.
-func isNull(b []byte) bool {
+// IsNull reports whether b is absent or JSON null.
+func IsNull(b []byte) bool {
 	b = bytes.TrimSpace(b)
 	return len(b) == 0 || bytes.Equal(b, []byte("null"))
 }
@@ -58,7 +58,7 @@ func isNull(b []byte) bool {
 // follow Note [argument decoding errors].
 func decodeArgs(raw json.RawMessage, path string, dst any, required ...string) error {
 	name := typeName(reflect.TypeOf(dst).Elem())
-	if k := jsonKind(raw); k != "Object" {
+	if k := JSONKind(raw); k != "Object" {
 		return parseFailed(path, "parsing %s failed, expected Object, but encountered %s", name, k)
 	}
 	var obj map[string]json.RawMessage

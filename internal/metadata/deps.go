@@ -241,7 +241,7 @@ func (g *depGraph) relationshipDeps(t *Table, r *Relationship, array bool) []dep
 // boolExpDeps adds the dependencies of a permission boolean expression
 // evaluated on table q.
 func (g *depGraph) boolExpDeps(deps []depRef, expr json.RawMessage, q catalog.QualifiedName, depth int) []depRef {
-	if depth > 32 || isNull(expr) {
+	if depth > 32 || IsNull(expr) {
 		return deps
 	}
 	var obj map[string]json.RawMessage

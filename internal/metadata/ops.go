@@ -227,7 +227,7 @@ func (m *Metadata) Normalize() {
 }
 
 func emptyIfNull(b json.RawMessage) json.RawMessage {
-	if isNull(b) {
+	if IsNull(b) {
 		return json.RawMessage(`{}`)
 	}
 	return b

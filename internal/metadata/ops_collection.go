@@ -188,7 +188,7 @@ func addCollectionToAllowlist(md *Metadata, raw json.RawMessage, path string, _ 
 // checkScope checks an allow list scope: {"global": true} or
 // {"global": false, "roles": [...]} with at least one role.
 func checkScope(raw json.RawMessage, path string) error {
-	if isNull(raw) {
+	if IsNull(raw) {
 		return nil
 	}
 	var s struct {

@@ -21,14 +21,14 @@ type trackFunctionArgs struct {
 // source, comment}) or the v1 form, a bare function name.
 func decodeFunctionArgs(raw json.RawMessage, path string) (trackFunctionArgs, error) {
 	var a trackFunctionArgs
-	if jsonKind(raw) == "Object" && hasKey(raw, "function") {
+	if JSONKind(raw) == "Object" && hasKey(raw, "function") {
 		err := decodeArgs(raw, path, &a, "function")
 		return a, err
 	}
-	if k := jsonKind(raw); k != "Object" && k != "String" {
+	if k := JSONKind(raw); k != "Object" && k != "String" {
 		return a, parseFailed(path, "parsing QualifiedObject failed, expected Object, but encountered %s", k)
 	}
-	if jsonKind(raw) == "Object" && !hasKey(raw, "name") {
+	if JSONKind(raw) == "Object" && !hasKey(raw, "name") {
 		return a, parseFailed(path, "key %q not found", "function")
 	}
 	var fn FunctionName

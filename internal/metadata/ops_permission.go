@@ -56,7 +56,7 @@ func createPermission(permType string) opFunc {
 				return nil, err
 			}
 			p.Filter = emptyIfNull(p.Filter)
-			if isNull(p.Check) {
+			if IsNull(p.Check) {
 				p.Check = nil
 			}
 			t.UpdatePermissions = append(t.UpdatePermissions, &UpdatePermEntry{Role: a.Role, Permission: p, Comment: a.Comment})

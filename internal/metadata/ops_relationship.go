@@ -59,8 +59,8 @@ func createRelationship(md *Metadata, raw json.RawMessage, path string, env Env,
 func decodeRelationshipUse(raw json.RawMessage, path, relType string) (RelationshipUse, error) {
 	var u RelationshipUse
 	var probe map[string]json.RawMessage
-	if jsonKind(raw) != "Object" {
-		return u, parseFailed(path, "parsing RelUsing failed, expected Object, but encountered %s", jsonKind(raw))
+	if JSONKind(raw) != "Object" {
+		return u, parseFailed(path, "parsing RelUsing failed, expected Object, but encountered %s", JSONKind(raw))
 	}
 	_ = json.Unmarshal(raw, &probe)
 	fk, hasFK := probe["foreign_key_constraint_on"]
@@ -76,7 +76,7 @@ func decodeRelationshipUse(raw json.RawMessage, path, relType string) (Relations
 		}
 		if relType == "array" && f.Table == nil {
 			return u, parseFailed(path+".foreign_key_constraint_on",
-				"parsing ArrRelUsingFKeyOn failed, expected Object, but encountered %s", jsonKind(fk))
+				"parsing ArrRelUsingFKeyOn failed, expected Object, but encountered %s", JSONKind(fk))
 		}
 	case hasManual:
 		var m ManualRelationship

@@ -32,7 +32,7 @@ func addSource(md *Metadata, raw json.RawMessage, path string, _ Env) (*Change, 
 		if a.Customization != nil {
 			s.Customization = a.Customization
 		}
-		if !isNull(a.HealthCheck) {
+		if !IsNull(a.HealthCheck) {
 			s.HealthCheck = a.HealthCheck
 		}
 		return objectChange(SourceID(a.Name))
@@ -49,7 +49,7 @@ func addSource(md *Metadata, raw json.RawMessage, path string, _ Env) (*Change, 
 }
 
 func nilIfNull(b json.RawMessage) json.RawMessage {
-	if isNull(b) {
+	if IsNull(b) {
 		return nil
 	}
 	return b
@@ -105,7 +105,7 @@ func updateSource(md *Metadata, raw json.RawMessage, path string, _ Env) (*Chang
 	if err != nil {
 		return nil, err
 	}
-	if !isNull(a.Configuration) {
+	if !IsNull(a.Configuration) {
 		if err := checkSourceConfiguration(a.Configuration, path+".configuration"); err != nil {
 			return nil, err
 		}
@@ -114,7 +114,7 @@ func updateSource(md *Metadata, raw json.RawMessage, path string, _ Env) (*Chang
 	if a.Customization != nil {
 		s.Customization = a.Customization
 	}
-	if !isNull(a.HealthCheck) {
+	if !IsNull(a.HealthCheck) {
 		s.HealthCheck = a.HealthCheck
 	}
 	return objectChange(SourceID(a.Name))

@@ -26,7 +26,7 @@ type trackTableArgs struct {
 func decodeTrackTable(raw json.RawMessage, path string) (trackTableArgs, error) {
 	var a trackTableArgs
 	raw = bytes.TrimSpace(raw)
-	if jsonKind(raw) == "String" {
+	if JSONKind(raw) == "String" {
 		var tn TableName
 		if err := unmarshalAt(raw, path, &tn); err != nil {
 			return a, err
@@ -34,8 +34,8 @@ func decodeTrackTable(raw json.RawMessage, path string) (trackTableArgs, error) 
 		a.Table = &tn
 		return a, nil
 	}
-	if jsonKind(raw) != "Object" {
-		return a, parseFailed(path, "parsing TrackTable failed, expected Object, but encountered %s", jsonKind(raw))
+	if JSONKind(raw) != "Object" {
+		return a, parseFailed(path, "parsing TrackTable failed, expected Object, but encountered %s", JSONKind(raw))
 	}
 	var probe map[string]json.RawMessage
 	_ = json.Unmarshal(raw, &probe)

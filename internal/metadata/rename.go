@@ -71,7 +71,7 @@ type boolExpRewriter struct {
 }
 
 func (w *boolExpRewriter) rewrite(expr json.RawMessage, q catalog.QualifiedName, depth int) json.RawMessage {
-	if depth > 32 || isNull(expr) {
+	if depth > 32 || IsNull(expr) {
 		return expr
 	}
 	fs, ok := decodeObject(expr)
@@ -160,7 +160,7 @@ func (w *boolExpRewriter) rewritePermissions() {
 		}
 		for _, p := range t.UpdatePermissions {
 			p.Permission.Filter = w.rewrite(p.Permission.Filter, q, 0)
-			if !isNull(p.Permission.Check) {
+			if !IsNull(p.Permission.Check) {
 				p.Permission.Check = w.rewrite(p.Permission.Check, q, 0)
 			}
 		}
