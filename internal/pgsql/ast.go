@@ -187,10 +187,11 @@ type FromSelect struct {
 	Lateral bool
 }
 
-// FromFunc is "schema"."fn"(args) AS "alias".
+// FromFunc is "schema"."fn"(args) AS "alias"[("col", ...)].
 type FromFunc struct {
-	Func  *Func
-	Alias string
+	Func    *Func
+	Alias   string
+	Columns []string
 }
 
 // FromJoin is left JOIN right ON cond.

@@ -212,7 +212,7 @@ func (c *compiler) computedFieldExpr(e *boolexp.ComputedField, alias string) (Ex
 		case e.TableArg:
 			args = append(args, TableRef{Alias: alias})
 		case e.SessionArg:
-			args = append(args, Session{N: c.params.sessionParam()})
+			args = append(args, c.params.sessionExpr())
 		}
 	}
 	call := &Func{Name: QualifiedName(e.Function), Args: args}

@@ -318,7 +318,7 @@ func (c *compiler) call(fc *plan.FunctionCall, alias string) (*Func, error) {
 		case a.Row:
 			e = TableRef{Alias: alias}
 		case a.Session:
-			e = Session{N: c.params.sessionParam()}
+			e = c.params.sessionExpr()
 		case a.Value != nil:
 			v, err := c.params.operand(*a.Value)
 			if err != nil {

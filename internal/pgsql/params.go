@@ -26,13 +26,28 @@ type ParamSpec struct {
 type params struct {
 	specs   []ParamSpec
 	session int            // 0 until used
-	vars    map[string]int // "name\x00type" -> N
+	vars    map[string]int // "name\x00type" -> N, or the cohort slot when multiplexed
+	// offset is the number of parameters before the first one allocated
+	// here ($1..$offset belong to the caller: the cohort arrays).
+	offset int
+	// multiplexed reads session and variables from the cohort row (Note
+	// [multiplexed statements]) instead of parameters.
+	multiplexed bool
+	cohortVars  []ParamSpec
+}
+
+// sessionExpr is the session JSON.
+func (p *params) sessionExpr() Expr {
+	if p.multiplexed {
+		return Col{Table: cohortAlias, Name: "result_session"}
+	}
+	return Session{N: p.sessionParam()}
 }
 
 func (p *params) sessionParam() int {
 	if p.session == 0 {
 		p.specs = append(p.specs, ParamSpec{Session: true})
-		p.session = len(p.specs)
+		p.session = p.offset + len(p.specs)
 	}
 	return p.session
 }
@@ -41,6 +56,9 @@ func (p *params) sessionParam() int {
 func (p *params) operand(o boolexp.Operand) (Expr, error) {
 	switch v := o.Value.(type) {
 	case boolexp.SessionVar:
+		if p.multiplexed {
+			return Cast{Expr: &BinOp{Op: "->>", L: p.sessionExpr(), R: String{S: v.Name}}, Type: castType(o.Type)}, nil
+		}
 		n := p.sessionParam()
 		return Cast{Expr: SessionVar{N: n, Name: v.Name}, Type: castType(o.Type)}, nil
 	case boolexp.Var:
@@ -48,10 +66,20 @@ func (p *params) operand(o boolexp.Operand) (Expr, error) {
 		if p.vars == nil {
 			p.vars = map[string]int{}
 		}
+		if p.multiplexed {
+			k, ok := p.vars[key]
+			if !ok {
+				p.cohortVars = append(p.cohortVars, ParamSpec{Var: v.Name, Type: o.Type})
+				k = len(p.cohortVars) - 1
+				p.vars[key] = k
+			}
+			slot := &BinOp{Op: "->>", L: Col{Table: cohortAlias, Name: "result_vars"}, R: Keyword(strconv.Itoa(k))}
+			return typedValue(slot, o.Type), nil
+		}
 		n, ok := p.vars[key]
 		if !ok {
 			p.specs = append(p.specs, ParamSpec{Var: v.Name, Type: o.Type})
-			n = len(p.specs)
+			n = p.offset + len(p.specs)
 			p.vars[key] = n
 		}
 		return typedParam(n, o.Type), nil
@@ -61,24 +89,31 @@ func (p *params) operand(o boolexp.Operand) (Expr, error) {
 			return nil, err
 		}
 		p.specs = append(p.specs, ParamSpec{Const: s, Type: o.Type})
-		return typedParam(len(p.specs), o.Type), nil
+		return typedParam(p.offset+len(p.specs), o.Type), nil
 	}
 	return nil, fmt.Errorf("unknown value %T", o.Value)
 }
 
-// typedParam is $N cast to the operand type; GeoJSON goes through
-// ST_GeomFromGeoJSON (and on to geography when that is the type).
+// typedParam is $N cast to the operand type (see typedValue).
 func typedParam(n int, t boolexp.Type) Expr {
-	if t.Encoding == boolexp.EncodeGeoJSON {
-		geom := &Func{Name: geomFromGeoJSON(t.SQL), Args: []Expr{Param{N: n, Type: "text"}}}
-		if t.Dims == 0 {
-			if strings.HasSuffix(t.SQL, `"geography"`) || t.SQL == "geography" {
-				return Cast{Expr: geom, Type: t.SQL}
-			}
-			return geom
+	return typedValue(Param{N: n}, t)
+}
+
+// typedValue casts a text value to the operand type; GeoJSON goes through
+// ST_GeomFromGeoJSON (and on to geography when that is the type).
+func typedValue(e Expr, t boolexp.Type) Expr {
+	if t.Encoding == boolexp.EncodeGeoJSON && t.Dims == 0 {
+		geom := &Func{Name: geomFromGeoJSON(t.SQL), Args: []Expr{Cast{Expr: e, Type: "text"}}}
+		if strings.HasSuffix(t.SQL, `"geography"`) || t.SQL == "geography" {
+			return Cast{Expr: geom, Type: t.SQL}
 		}
+		return geom
 	}
-	return Param{N: n, Type: castType(t)}
+	if p, ok := e.(Param); ok {
+		p.Type = castType(t)
+		return p
+	}
+	return Cast{Expr: e, Type: castType(t)}
 }
 
 // geomFromGeoJSON qualifies ST_GeomFromGeoJSON with the PostGIS schema taken

@@ -161,6 +161,16 @@ func (p *printer) from(f FromItem) {
 		p.expr(f.Func)
 		p.s(" AS ")
 		p.ident(f.Alias)
+		if len(f.Columns) > 0 {
+			p.s("(")
+			for i, c := range f.Columns {
+				if i > 0 {
+					p.s(", ")
+				}
+				p.ident(c)
+			}
+			p.s(")")
+		}
 	case *FromJoin:
 		p.from(f.Left)
 		p.s(" " + f.Kind + " JOIN ")

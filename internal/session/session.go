@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // AdminRole is the role that bypasses every permission.
@@ -38,6 +39,10 @@ type Session struct {
 	// ViaAdminSecret is true when the request authenticated with the admin
 	// secret (or no secret is configured), whatever role it then chose.
 	ViaAdminSecret bool
+	// Expires is when the credentials stop being valid (a JWT's exp, a
+	// webhook's Expires/Cache-Control); zero means never. Websocket
+	// connections close at this time.
+	Expires time.Time
 
 	jsonOnce sync.Once
 	json     []byte // encoding of Vars, built on first use
