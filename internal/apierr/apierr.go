@@ -196,6 +196,11 @@ func FromPg(pe *pgconn.PgError, stmt *Statement) *Error {
 	default:
 		e.Code, e.Message = Unexpected, "database query error"
 	}
+	if e.Code != Unexpected {
+		// Hasura attaches the statement and PostgreSQL's error only to
+		// errors it could not map (mutation/insert/constraints cases).
+		e.Internal = nil
+	}
 	return e
 }
 

@@ -146,7 +146,7 @@ func BenchmarkPlanCache(b *testing.B) {
 	env := newBenchEnv(b)
 	e := New(Options{Pool: env.pool})
 	run := func() {
-		d, err := e.document(env.snap, env.sess.Role, env.req, ModeGraphQL)
+		d, err := e.document(env.snap, env.sess, env.req, ModeGraphQL)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -72,10 +72,11 @@ type cacheCount struct{}
 
 // document is a parsed and validated (role, query, operation name).
 type document struct {
-	rs       *schema.RoleSchema
-	op       *ast.OperationDefinition
-	mu       sync.Mutex                 // serializes adding variants
-	variants atomic.Pointer[[]*variant] // readers load without locking
+	rs          *schema.RoleSchema
+	op          *ast.OperationDefinition
+	backendOnly bool
+	mu          sync.Mutex                 // serializes adding variants
+	variants    atomic.Pointer[[]*variant] // readers load without locking
 }
 
 // variant groups the plans of a document that read the same variables
@@ -92,6 +93,8 @@ const maxPlansPerVariant = 64
 type prepared struct {
 	root *plan.Root
 	stmt *pgsql.Statement
+	// steps are a mutation's fields (stmt is nil then).
+	steps []*pgsql.MutationStep
 	// column[i] is the result column of root field i, or -1 for a static one.
 	column []int
 }
@@ -99,7 +102,7 @@ type prepared struct {
 // Execute runs req for sess against snap and writes the response body to w.
 // When it returns an error, nothing has been written.
 func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *session.Session, req *gql.Request, mode Mode, w io.Writer) error {
-	doc, err := e.document(snap, sess.Role, req, mode)
+	doc, err := e.document(snap, sess, req, mode)
 	if err != nil {
 		return err
 	}
@@ -111,9 +114,6 @@ func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *sessi
 	if err != nil {
 		return err
 	}
-	if p.root.Mutation {
-		return apierr.New(apierr.NotSupported, "mutations are not supported yet").At("$")
-	}
 	if doc.op.Operation == ast.Subscription {
 		return apierr.New(apierr.UnexpectedPayload, "subscriptions are not supported over HTTP, use websockets instead").At("$")
 	}
@@ -121,6 +121,9 @@ func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *sessi
 		if _, ok := sess.Var(name); !ok {
 			return apierr.New(apierr.NotFound, "missing session variable: %q", name).At("$")
 		}
+	}
+	if p.root.Mutation {
+		return e.mutate(ctx, p, sess, vars, w)
 	}
 	return e.run(ctx, p, sess, vars, w)
 }
@@ -130,17 +133,22 @@ func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *sessi
 type docKey struct {
 	role, opName, query string
 	mode                Mode
+	backendOnly         bool
 }
 
-func (e *Engine) document(snap *schema.Snapshot, role string, req *gql.Request, mode Mode) (*document, error) {
-	key := docKey{role: role, opName: req.OperationName, query: req.Query, mode: mode}
+func (e *Engine) document(snap *schema.Snapshot, sess *session.Session, req *gql.Request, mode Mode) (*document, error) {
+	role := sess.Role
+	key := docKey{role: role, opName: req.OperationName, query: req.Query, mode: mode, backendOnly: sess.BackendOnly}
 	if d, ok := snap.Cache.Load(key); ok {
 		return d.(*document), nil
 	}
 	var rs *schema.RoleSchema
-	if mode == ModeRelay {
+	switch {
+	case mode == ModeRelay:
 		rs = snap.Relay(role)
-	} else {
+	case sess.BackendOnly:
+		rs = snap.BackendOnly(role)
+	default:
 		rs = snap.Role(role)
 	}
 	parsed, err := gql.Parse(rs.Schema, req.Query)
@@ -151,7 +159,7 @@ func (e *Engine) document(snap *schema.Snapshot, role string, req *gql.Request, 
 	if err != nil {
 		return nil, err
 	}
-	d := &document{rs: rs, op: op}
+	d := &document{rs: rs, op: op, backendOnly: sess.BackendOnly}
 	d.variants.Store(&[]*variant{})
 	n, _ := snap.Cache.LoadOrStore(cacheCount{}, new(atomic.Int64))
 	if n.(*atomic.Int64).Add(1) <= e.maxDocs {
@@ -170,7 +178,7 @@ func (e *Engine) plan(snap *schema.Snapshot, d *document, vars map[string]any) (
 		}
 	}
 	root, err := plan.Build(plan.Input{
-		Schema: d.rs, Model: snap.Model, Op: d.op, Vars: vars,
+		Schema: d.rs, Model: snap.Model, Op: d.op, Vars: vars, BackendOnly: d.backendOnly,
 		Introspect: func(f *ast.Field) ([]byte, error) {
 			if e.introspect == nil {
 				return nil, apierr.New(apierr.NotSupported, "introspection is not available")
@@ -187,11 +195,15 @@ func (e *Engine) plan(snap *schema.Snapshot, d *document, vars map[string]any) (
 			root.StructuralVars = appendUnique(root.StructuralVars, v.Variable)
 		}
 	}
-	stmt, err := pgsql.Compile(root)
+	p := &prepared{root: root, column: make([]int, len(root.Fields))}
+	if root.Mutation {
+		p.steps, err = pgsql.CompileMutation(root)
+	} else {
+		p.stmt, err = pgsql.Compile(root)
+	}
 	if err != nil {
 		return nil, apierr.Wrap(err, apierr.Unexpected, "failed to compile the query").At("$")
 	}
-	p := &prepared{root: root, stmt: stmt, column: make([]int, len(root.Fields))}
 	col := 0
 	for i, f := range root.Fields {
 		if f.Select != nil {

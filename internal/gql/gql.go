@@ -70,10 +70,92 @@ func Parse(s *ast.Schema, query string) (*ast.QueryDocument, error) {
 		return nil, apierr.New(apierr.ValidationFailed, "not a valid graphql query").At("$.query")
 	}
 	acceptStringOffsets(doc)
-	if errs := validator.ValidateWithRules(s, doc, validationRules); len(errs) > 0 {
+	errs := validator.ValidateWithRules(s, doc, validationRules)
+	if len(errs) > 0 && acceptStringColumnValues(doc) {
+		errs = validator.ValidateWithRules(s, doc, validationRules)
+	}
+	if len(errs) > 0 {
 		return nil, translate(doc, errs[0])
 	}
 	return doc, nil
+}
+
+// columnInputSuffixes name the input objects whose fields are column values.
+var columnInputSuffixes = []string{"_insert_input", "_set_input", "_inc_input", "_pk_columns_input", "_comparison_exp"}
+
+// acceptStringColumnValues retypes string literals given for Int, Float
+// and Boolean column values when they spell one ("32767", "true"), as
+// Hasura's column parsers accept them
+// (mutation/insert/basic/insert_various_postgres_types.yaml); elsewhere
+// (limit: "1") a string stays an error. It runs after a first validation,
+// which annotated every value with its expected type, and reports whether
+// it changed anything.
+func acceptStringColumnValues(doc *ast.QueryDocument) bool {
+	changed := false
+	var value func(v *ast.Value, parent *ast.Definition)
+	value = func(v *ast.Value, parent *ast.Definition) {
+		if v == nil {
+			return
+		}
+		switch v.Kind {
+		case ast.ObjectValue:
+			for _, c := range v.Children {
+				value(c.Value, v.Definition)
+			}
+		case ast.ListValue:
+			for _, c := range v.Children {
+				value(c.Value, parent)
+			}
+		case ast.StringValue:
+			if parent == nil || v.ExpectedType == nil || !isColumnInput(parent.Name) {
+				return
+			}
+			switch v.ExpectedType.Name() {
+			case "Int":
+				if _, err := strconv.ParseInt(v.Raw, 10, 32); err == nil {
+					v.Kind, changed = ast.IntValue, true
+				}
+			case "Float":
+				if _, err := strconv.ParseFloat(v.Raw, 64); err == nil {
+					v.Kind, changed = ast.FloatValue, true
+				}
+			case "Boolean":
+				if v.Raw == "true" || v.Raw == "false" {
+					v.Kind, changed = ast.BooleanValue, true
+				}
+			}
+		}
+	}
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				for _, a := range s.Arguments {
+					value(a.Value, nil)
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return changed
+}
+
+func isColumnInput(name string) bool {
+	for _, suf := range columnInputSuffixes {
+		if strings.HasSuffix(name, suf) {
+			return true
+		}
+	}
+	return false
 }
 
 // acceptStringOffsets turns offset: "10" into offset: 10: Hasura parses

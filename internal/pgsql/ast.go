@@ -145,13 +145,66 @@ type Select struct {
 	OrderBy    []OrderItem
 	Limit      Expr
 	Offset     Expr
+	// UnionAll are selects appended with UNION ALL.
+	UnionAll []*Select
 }
 
-// CTE is a common table expression: "name" AS (select).
+// CTE is a common table expression: "name" AS (select or statement).
+// Exactly one of Select and Stmt is set.
 type CTE struct {
 	Name   string
 	Select *Select
+	Stmt   Stmt
 }
+
+// Stmt is a data-modifying statement (in a WITH). The set is closed.
+type Stmt interface{ stmtNode() }
+
+// Insert is INSERT INTO table AS alias (columns) VALUES ... [ON CONFLICT]
+// RETURNING ....
+type Insert struct {
+	Table      catalog.QualifiedName
+	Alias      string
+	Columns    []string
+	Values     [][]Expr
+	OnConflict *OnConflict
+	Returning  []SelectItem
+}
+
+// OnConflict is ON CONFLICT ON CONSTRAINT c DO NOTHING, or DO UPDATE SET
+// ... [WHERE ...] when Set is not empty.
+type OnConflict struct {
+	Constraint string
+	Set        []SetItem
+	Where      Expr
+}
+
+// SetItem is "column" = expr.
+type SetItem struct {
+	Column string
+	Expr   Expr
+}
+
+// Update is UPDATE table AS alias SET ... WHERE ... RETURNING ....
+type Update struct {
+	Table     catalog.QualifiedName
+	Alias     string
+	Set       []SetItem
+	Where     Expr
+	Returning []SelectItem
+}
+
+// Delete is DELETE FROM table AS alias WHERE ... RETURNING ....
+type Delete struct {
+	Table     catalog.QualifiedName
+	Alias     string
+	Where     Expr
+	Returning []SelectItem
+}
+
+func (*Insert) stmtNode() {}
+func (*Update) stmtNode() {}
+func (*Delete) stmtNode() {}
 
 // SelectItem is expr [AS alias].
 type SelectItem struct {

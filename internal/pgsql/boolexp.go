@@ -52,7 +52,7 @@ func (c *compiler) boolExpr(e boolexp.Expr, alias, root string) (Expr, error) {
 		return c.compareExprs(Col{Table: alias, Name: e.Column.Name}, e.Op, Col{Table: other, Name: e.Other.Name})
 	case *boolexp.Relationship:
 		inner := c.alias()
-		where, err := c.relWhere(e, inner, alias)
+		where, err := c.relWhere(e, inner, alias, root)
 		if err != nil {
 			return nil, err
 		}
@@ -72,14 +72,15 @@ func (c *compiler) boolExpr(e boolexp.Expr, alias, root string) (Expr, error) {
 	return nil, fmt.Errorf("unknown boolean expression %T", e)
 }
 
-// relWhere is the WHERE of a relationship subquery: join, filter, permission.
-func (c *compiler) relWhere(r *boolexp.Relationship, inner, outer string) (Expr, error) {
+// relWhere is the WHERE of a relationship subquery: join, filter,
+// permission. root is what ["$", col] refers to inside the filter.
+func (c *compiler) relWhere(r *boolexp.Relationship, inner, outer, root string) (Expr, error) {
 	var where And
 	for _, m := range r.Mapping {
 		where = append(where, &BinOp{Op: "=", L: Col{Table: inner, Name: m.Remote}, R: Col{Table: outer, Name: m.Local}})
 	}
 	if r.Where != nil && !boolexp.IsTrue(r.Where) {
-		w, err := c.boolExpr(r.Where, inner, inner)
+		w, err := c.boolExpr(r.Where, inner, root)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +171,7 @@ func (c *compiler) compareExprs(lhs Expr, op boolexp.Op, rhs Expr) (Expr, error)
 
 func (c *compiler) aggregatePredicate(e *boolexp.AggregatePredicate, alias string) (Expr, error) {
 	inner := c.alias()
-	where, err := c.relWhere(&e.Relationship, inner, alias)
+	where, err := c.relWhere(&e.Relationship, inner, alias, alias)
 	if err != nil {
 		return nil, err
 	}

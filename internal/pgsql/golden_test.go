@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,13 +138,30 @@ func (a *area) run(t *testing.T, f *golden.File) {
 		if err != nil {
 			f.Check(t, "want.sql", "-- error: "+err.Error())
 		} else {
-			st, err := pgsql.Compile(root)
-			if err != nil {
-				t.Fatal(err)
-			}
 			got := "-- no statement"
-			if st != nil {
-				got = formatSQL(st.SQL)
+			if root.Mutation {
+				steps, err := pgsql.CompileMutation(root)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var parts []string
+				for _, st := range steps {
+					for _, w := range st.Writes {
+						parts = append(parts, "-- "+st.Alias+" write\n"+formatSQL(w.SQL))
+					}
+					if st.Respond != nil {
+						parts = append(parts, "-- "+st.Alias+" respond\n"+formatSQL(st.Respond.SQL))
+					}
+				}
+				got = strings.Join(parts, "\n")
+			} else {
+				st, err := pgsql.Compile(root)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if st != nil {
+					got = formatSQL(st.SQL)
+				}
 			}
 			f.Check(t, "want.sql", got)
 		}
@@ -152,6 +170,7 @@ func (a *area) run(t *testing.T, f *golden.File) {
 	// Run the whole request for the result.
 	var out bytes.Buffer
 	if err := a.engine.Execute(context.Background(), a.snap, sess, req, mode, &out); err != nil {
+		t.Logf("error detail: %v", errors.Unwrap(err))
 		f.Check(t, "want.json", "error: "+err.Error())
 		return
 	}

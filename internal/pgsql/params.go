@@ -20,6 +20,9 @@ type ParamSpec struct {
 	Const *string
 	// Type is the operand's type (for encoding a Var).
 	Type boolexp.Type
+	// Written is the JSON a mutation's write statement returned (for its
+	// Respond statement).
+	Written bool
 }
 
 // params allocates parameter numbers while compiling.

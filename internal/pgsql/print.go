@@ -57,7 +57,11 @@ func (p *printer) sel(s *Select) {
 			}
 			p.ident(c.Name)
 			p.s(" AS (")
-			p.sel(c.Select)
+			if c.Stmt != nil {
+				p.stmt(c.Stmt)
+			} else {
+				p.sel(c.Select)
+			}
 			p.s(") ")
 		}
 	}
@@ -108,6 +112,107 @@ func (p *printer) sel(s *Select) {
 	if s.Offset != nil {
 		p.s(" OFFSET ")
 		p.expr(s.Offset)
+	}
+	for _, u := range s.UnionAll {
+		p.s(" UNION ALL ")
+		p.sel(u)
+	}
+}
+
+func (p *printer) stmt(s Stmt) {
+	switch s := s.(type) {
+	case *Insert:
+		p.s("INSERT INTO ")
+		p.s(QualifiedName(s.Table))
+		p.s(" AS ")
+		p.ident(s.Alias)
+		if len(s.Columns) == 0 {
+			p.s(" DEFAULT VALUES")
+		} else {
+			p.s(" (")
+			for i, c := range s.Columns {
+				if i > 0 {
+					p.s(", ")
+				}
+				p.ident(c)
+			}
+			p.s(") VALUES ")
+			for i, row := range s.Values {
+				if i > 0 {
+					p.s(", ")
+				}
+				p.s("(")
+				p.exprs(row)
+				p.s(")")
+			}
+		}
+		if oc := s.OnConflict; oc != nil {
+			p.s(" ON CONFLICT ON CONSTRAINT ")
+			p.ident(oc.Constraint)
+			if len(oc.Set) == 0 {
+				p.s(" DO NOTHING")
+			} else {
+				p.s(" DO UPDATE SET ")
+				p.setItems(oc.Set)
+				if oc.Where != nil && !isTrue(oc.Where) {
+					p.s(" WHERE ")
+					p.expr(oc.Where)
+				}
+			}
+		}
+		p.returning(s.Returning)
+	case *Update:
+		p.s("UPDATE ")
+		p.s(QualifiedName(s.Table))
+		p.s(" AS ")
+		p.ident(s.Alias)
+		p.s(" SET ")
+		p.setItems(s.Set)
+		if s.Where != nil && !isTrue(s.Where) {
+			p.s(" WHERE ")
+			p.expr(s.Where)
+		}
+		p.returning(s.Returning)
+	case *Delete:
+		p.s("DELETE FROM ")
+		p.s(QualifiedName(s.Table))
+		p.s(" AS ")
+		p.ident(s.Alias)
+		if s.Where != nil && !isTrue(s.Where) {
+			p.s(" WHERE ")
+			p.expr(s.Where)
+		}
+		p.returning(s.Returning)
+	default:
+		panic("pgsql: unknown statement")
+	}
+}
+
+func (p *printer) setItems(items []SetItem) {
+	for i, it := range items {
+		if i > 0 {
+			p.s(", ")
+		}
+		p.ident(it.Column)
+		p.s(" = ")
+		p.expr(it.Expr)
+	}
+}
+
+func (p *printer) returning(items []SelectItem) {
+	if len(items) == 0 {
+		return
+	}
+	p.s(" RETURNING ")
+	for i, c := range items {
+		if i > 0 {
+			p.s(", ")
+		}
+		p.expr(c.Expr)
+		if c.Alias != "" {
+			p.s(" AS ")
+			p.ident(c.Alias)
+		}
 	}
 }
 

@@ -20,6 +20,9 @@ type Input struct {
 	Vars map[string]any
 	// Introspect computes the value of a __schema or __type field.
 	Introspect func(field *ast.Field) ([]byte, error)
+	// BackendOnly enables backend_only insert, update and delete
+	// permissions (admin secret plus x-hasura-use-backend-only-permissions).
+	BackendOnly bool
 }
 
 type builder struct {
@@ -231,6 +234,15 @@ func (b *builder) rootField(roots map[string]*schema.RootField, typeName string,
 		}
 	case schema.RootRelayNode:
 		sel, err = b.node(args, cf.merged, path)
+	case schema.RootSelectStream:
+		sel, err = b.streamSelect(bind.Table, args, cf.merged, path)
+	case schema.RootInsert, schema.RootInsertOne, schema.RootUpdate, schema.RootUpdateByPk,
+		schema.RootUpdateMany, schema.RootDelete, schema.RootDeleteByPk:
+		m, err := b.mutation(bind, cf, path)
+		if err != nil {
+			return nil, err
+		}
+		return &RootField{Alias: cf.alias, Mutation: m}, nil
 	default:
 		return nil, apierr.New(apierr.NotSupported, "the root field '%s' is not supported yet", f.Name).At(path)
 	}

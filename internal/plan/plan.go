@@ -49,6 +49,9 @@ type Root struct {
 	SessionVars []string
 	// Mutation is set for mutation operations.
 	Mutation bool
+	// Stream is set when the root field is a streaming subscription
+	// (<t>_stream; Note [streaming cursor]).
+	Stream *Stream
 }
 
 // RootField is one field of the response's data object.
@@ -59,6 +62,8 @@ type RootField struct {
 	Static []byte
 	// Select reads from the database.
 	Select *Select
+	// Mutation writes to the database.
+	Mutation *Mutation
 }
 
 // Shape says what JSON a Select produces.

@@ -336,7 +336,7 @@ func TestBuild_Tables(t *testing.T) {
 				"big:big bigint", "active:active Boolean! default", "code:code bpchar", "data:data jsonb",
 				"raw:raw json", "uid:uid uuid", "born:born date", "created_at:created_at timestamptz! default",
 				"wake:wake time", "span:span interval", "tags:tags [String", "feeling:feeling mood",
-				"home:home address_scalar", "geom:geom geometry", "path:path ltree", "cash:cash money",
+				"home:home address", "geom:geom geometry", "path:path ltree", "cash:cash money",
 			},
 			PrimaryKey: []string{"id"},
 			Unique:     []string{"author_pkey(id)", "author_email_key(email)"},

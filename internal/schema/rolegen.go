@@ -28,16 +28,24 @@ import (
 // BuildRoleSchema builds the GraphQL schema role sees (the Relay schema when
 // relay is set): only what the role may do appears, in Hasura's exact names.
 func BuildRoleSchema(m *Model, role string, relay bool) *RoleSchema {
+	return buildRoleSchema(m, role, relay, false)
+}
+
+// buildRoleSchema builds a role's schema; with backendOnly the mutations of
+// backend_only permissions are included (a request with the admin secret
+// and x-hasura-use-backend-only-permissions: true).
+func buildRoleSchema(m *Model, role string, relay, backendOnly bool) *RoleSchema {
 	g := &roleGen{
-		m:     m,
-		role:  role,
-		admin: role == "admin",
-		relay: relay,
-		n:     m.Naming(),
-		types: make(map[string]*ast.Definition, 64*len(m.Tables)+64),
-		names: make(map[*Table]*tableNames, len(m.Tables)),
-		args:  make(map[*Table]ast.ArgumentDefinitionList),
-		refs:  make(map[string]*ast.Type),
+		m:           m,
+		role:        role,
+		admin:       role == "admin",
+		relay:       relay,
+		backendOnly: backendOnly,
+		n:           m.Naming(),
+		types:       make(map[string]*ast.Definition, 64*len(m.Tables)+64),
+		names:       make(map[*Table]*tableNames, len(m.Tables)),
+		args:        make(map[*Table]ast.ArgumentDefinitionList),
+		refs:        make(map[string]*ast.Type),
 		rs: &RoleSchema{
 			Role:         role,
 			Relay:        relay,
@@ -51,11 +59,12 @@ func BuildRoleSchema(m *Model, role string, relay bool) *RoleSchema {
 }
 
 type roleGen struct {
-	m     *Model
-	role  string
-	admin bool
-	relay bool
-	n     Naming
+	m           *Model
+	role        string
+	admin       bool
+	relay       bool
+	backendOnly bool
+	n           Naming
 
 	types map[string]*ast.Definition
 	own   []*ast.Definition // the definitions made for this role, to sort
@@ -368,13 +377,13 @@ func (g *roleGen) mutationFields() ast.FieldList {
 		}
 	}
 	for _, t := range g.m.Tables {
-		if p := g.ins(t); p != nil && !p.BackendOnly && tableInsertable(t) {
+		if p := g.ins(t); p != nil && (!p.BackendOnly || g.backendOnly) && tableInsertable(t) {
 			add(RootInsert, t, g.insertField(t))
 			if g.sel(t) != nil {
 				add(RootInsertOne, t, g.insertOneField(t))
 			}
 		}
-		if p := g.upd(t); p != nil && !p.BackendOnly && tableUpdatable(t) {
+		if p := g.upd(t); p != nil && (!p.BackendOnly || g.backendOnly) && tableUpdatable(t) {
 			add(RootUpdate, t, g.updateField(t))
 			if pkSelectable(t, g.sel(t)) {
 				add(RootUpdateByPk, t, g.updateByPkField(t))
@@ -383,7 +392,7 @@ func (g *roleGen) mutationFields() ast.FieldList {
 		}
 		// Hasura guards deletes with the view's insertability
 		// (deleteFromTable in Hasura.GraphQL.Schema.Mutation), and so do we.
-		if p := g.del(t); p != nil && !p.BackendOnly && tableInsertable(t) {
+		if p := g.del(t); p != nil && (!p.BackendOnly || g.backendOnly) && tableInsertable(t) {
 			add(RootDelete, t, g.deleteField(t))
 			if pkSelectable(t, g.sel(t)) {
 				add(RootDeleteByPk, t, g.deleteByPkField(t))

@@ -33,7 +33,7 @@ func TestColumnScalar(t *testing.T) {
 		{"ArrayOfEnum", &catalog.Type{Schema: "app", Name: "_mood", Kind: catalog.TypeArray, Elem: mood}, "mood", 1},
 		{"DomainOverArray", &catalog.Type{Schema: "app", Name: "moods", Kind: catalog.TypeDomain,
 			Base: &catalog.Type{Schema: "app", Name: "_mood", Kind: catalog.TypeArray, Elem: mood}}, "mood", 1},
-		{"Composite", &catalog.Type{Schema: "app", Name: "address", Kind: catalog.TypeComposite}, "address_scalar", 0},
+		{"Composite", &catalog.Type{Schema: "app", Name: "address", Kind: catalog.TypeComposite}, "address", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,10 +22,12 @@ type Snapshot struct {
 }
 
 type roleEntry struct {
-	once  sync.Once
-	role  *RoleSchema
-	relay sync.Once
-	rel   *RoleSchema
+	once    sync.Once
+	role    *RoleSchema
+	relay   sync.Once
+	rel     *RoleSchema
+	backend sync.Once
+	back    *RoleSchema
 }
 
 // NewSnapshot returns a snapshot of m.
@@ -51,6 +53,14 @@ func (s *Snapshot) Role(role string) *RoleSchema {
 	e := s.entry(role)
 	e.once.Do(func() { e.role = BuildRoleSchema(s.Model, role, false) })
 	return e.role
+}
+
+// BackendOnly returns role's schema with its backend_only mutations, for
+// requests that may use them, building it on first use.
+func (s *Snapshot) BackendOnly(role string) *RoleSchema {
+	e := s.entry(role)
+	e.backend.Do(func() { e.back = buildRoleSchema(s.Model, role, false, true) })
+	return e.back
 }
 
 // Relay returns role's Relay schema (/v1beta1/relay), building it on first use.
