@@ -14,3 +14,6 @@ CREATE TABLE article (
 CREATE FUNCTION author_article_count(a author) RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM article WHERE author_id = a.id $$;
 INSERT INTO author (name) VALUES ('Ada'), ('Grace');
 INSERT INTO article (title, author_id, views, published) VALUES ('One', 1, 10, true), ('Two', 2, 5, false);
+CREATE FUNCTION add_article(title text, author int) RETURNS SETOF article LANGUAGE sql VOLATILE AS $$
+  INSERT INTO article (title, author_id) VALUES (title, author) RETURNING *
+$$;
