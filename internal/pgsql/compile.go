@@ -52,14 +52,31 @@ func Compile(root *plan.Root) (*Statement, error) {
 	if len(sel.Columns) == 0 {
 		return nil, nil
 	}
-	st.SQL = Print(sel)
-	st.Params = c.params.specs
+	sql, err := c.print(sel)
+	if err != nil {
+		return nil, err
+	}
+	st.SQL, st.Params = sql, c.params.specs
 	return st, nil
 }
 
 type compiler struct {
 	params params
 	n      int
+}
+
+// print prints a statement of this compiler, checking its parameters.
+func (c *compiler) print(s *Select) (string, error) {
+	return printParams(s, 1, c.params.offset+len(c.params.specs))
+}
+
+// statement prints a statement with its parameter specs.
+func (c *compiler) statement(s *Select) (*Statement, error) {
+	sql, err := c.print(s)
+	if err != nil {
+		return nil, err
+	}
+	return &Statement{SQL: sql, Params: c.params.specs}, nil
 }
 
 func (c *compiler) alias() string {

@@ -75,5 +75,9 @@ func CompileMultiplexed(root *plan.Root) (*Multiplexed, error) {
 		},
 		From: []FromItem{cohorts},
 	}
-	return &Multiplexed{SQL: Print(sel), Params: c.params.specs, CohortVars: c.params.cohortVars, Fields: keys}, nil
+	sql, err := c.print(sel)
+	if err != nil {
+		return nil, err
+	}
+	return &Multiplexed{SQL: sql, Params: c.params.specs, CohortVars: c.params.cohortVars, Fields: keys}, nil
 }

@@ -61,7 +61,11 @@ func CompileMutation(root *plan.Root) ([]*MutationStep, error) {
 				return nil, fmt.Errorf("compile %s: %w", f.Alias, err)
 			}
 			sel := &Select{Columns: []SelectItem{{Expr: SubQuery{Select: q}}, {Expr: Keyword("true")}}}
-			steps = append(steps, &MutationStep{Alias: f.Alias, Writes: []*Statement{{SQL: Print(sel), Params: c.params.specs}}})
+			st, err := c.statement(sel)
+			if err != nil {
+				return nil, fmt.Errorf("compile %s: %w", f.Alias, err)
+			}
+			steps = append(steps, &MutationStep{Alias: f.Alias, Writes: []*Statement{st}})
 		}
 	}
 	return steps, nil
@@ -78,19 +82,29 @@ func compileMutationField(alias string, m *plan.Mutation) (*MutationStep, error)
 			if err != nil {
 				return nil, err
 			}
-			st.Writes = []*Statement{{SQL: Print(write), Params: c.params.specs}}
+			ws, err := c.statement(write)
+			if err != nil {
+				return nil, err
+			}
+			st.Writes = []*Statement{ws}
 			rc := &compiler{params: params{specs: []ParamSpec{{Written: true}}}}
 			resp, err := rc.respond(m)
 			if err != nil {
 				return nil, err
 			}
-			st.Respond = &Statement{SQL: Print(resp), Params: rc.params.specs}
+			if st.Respond, err = rc.statement(resp); err != nil {
+				return nil, err
+			}
 		} else {
 			sel, err := w.insert(m)
 			if err != nil {
 				return nil, err
 			}
-			st.Writes = []*Statement{{SQL: Print(sel), Params: c.params.specs}}
+			ws, err := c.statement(sel)
+			if err != nil {
+				return nil, err
+			}
+			st.Writes = []*Statement{ws}
 		}
 		st.Checked = w.checked
 	case plan.Update:
@@ -101,7 +115,11 @@ func compileMutationField(alias string, m *plan.Mutation) (*MutationStep, error)
 			if err != nil {
 				return nil, err
 			}
-			st.Writes = append(st.Writes, &Statement{SQL: Print(sel), Params: c.params.specs})
+			ws, err := c.statement(sel)
+			if err != nil {
+				return nil, err
+			}
+			st.Writes = append(st.Writes, ws)
 			st.Checked = st.Checked || w.checked
 		}
 		st.List = m.Output == plan.OutputResponses
@@ -112,7 +130,11 @@ func compileMutationField(alias string, m *plan.Mutation) (*MutationStep, error)
 		if err != nil {
 			return nil, err
 		}
-		st.Writes = []*Statement{{SQL: Print(sel), Params: c.params.specs}}
+		ws, err := c.statement(sel)
+		if err != nil {
+			return nil, err
+		}
+		st.Writes = []*Statement{ws}
 	}
 	return st, nil
 }

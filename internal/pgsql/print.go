@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,25 @@ func Print(s *Select) string {
 	return p.b.String()
 }
 
+// printParams prints s and checks that it uses exactly the parameters
+// first..last: a parameter allocated for SQL that was then dropped would
+// make PostgreSQL reject the statement's arguments at run time.
+func printParams(s *Select, first, last int) (string, error) {
+	p := printer{params: map[int]bool{}}
+	p.sel(s)
+	for n := first; n <= last; n++ {
+		if !p.params[n] {
+			return "", fmt.Errorf("internal error: parameter $%d is not used by the statement", n)
+		}
+	}
+	for n := range p.params {
+		if n < first || n > last {
+			return "", fmt.Errorf("internal error: parameter $%d is used but not bound", n)
+		}
+	}
+	return p.b.String(), nil
+}
+
 // PrintExpr returns the SQL text of e.
 func PrintExpr(e Expr) string {
 	var p printer
@@ -26,7 +46,11 @@ func PrintExpr(e Expr) string {
 	return p.b.String()
 }
 
-type printer struct{ b strings.Builder }
+type printer struct {
+	b strings.Builder
+	// params records the parameter numbers printed (for printParams).
+	params map[int]bool
+}
 
 func (p *printer) s(s string) { p.b.WriteString(s) }
 
@@ -316,14 +340,23 @@ func (p *printer) expr(e Expr) {
 	case TableRef:
 		p.ident(e.Alias)
 	case Param:
+		if p.params != nil {
+			p.params[e.N] = true
+		}
 		if e.Type == "" {
 			p.s("$" + strconv.Itoa(e.N))
 			return
 		}
 		p.s("($" + strconv.Itoa(e.N) + ")::" + e.Type)
 	case Session:
+		if p.params != nil {
+			p.params[e.N] = true
+		}
 		p.s("($" + strconv.Itoa(e.N) + ")::json")
 	case SessionVar:
+		if p.params != nil {
+			p.params[e.N] = true
+		}
 		p.s("(($" + strconv.Itoa(e.N) + ")::json->>")
 		p.s(QuoteString(e.Name))
 		p.s(")")
