@@ -41,6 +41,10 @@ func FuzzExecute(f *testing.F) {
 	}
 	f.Add(`{ article(where: {_or: {id: {_eq: "x"}}}) { id } }`, ``, "user")
 	f.Add(`query($w: article_bool_exp) { article(where: $w) { id } }`, `{"w": {"title": {"_like": 1}}}`, "anonymous")
+	f.Add(`mutation { insert_article(objects: [{title: "x", content: "c", author_id: 1}]) { affected_rows returning { id author { name } } } }`, ``, "admin")
+	f.Add(`mutation($n: Int) { update_article(where: {id: {_eq: 1}}, _inc: {views: $n}, _set: {title: "t"}) { returning { id views } } }`, `{"n": 2}`, "admin")
+	f.Add(`mutation { delete_article(where: {id: {_gt: 100}}) { affected_rows } d: delete_author_by_pk(id: 99) { id } }`, ``, "admin")
+	f.Add(`mutation { insert_author_one(object: {name: "n", articles: {data: [{title: "a", author_id: 5}]}}) { id } }`, ``, "admin")
 
 	env := newBenchEnv(f)
 	e := New(Options{Pool: env.pool})
