@@ -36,6 +36,9 @@ type Options struct {
 	Introspect Introspector
 	// MaxDocuments bounds the cached documents per snapshot (0: 10 000).
 	MaxDocuments int
+	// Allowlist accepts from roles other than admin only the queries of
+	// allow-listed collections (HASURA_GRAPHQL_ENABLE_ALLOWLIST).
+	Allowlist bool
 }
 
 // Engine runs GraphQL requests. It is safe for concurrent use.
@@ -44,6 +47,7 @@ type Engine struct {
 	log        *slog.Logger
 	introspect Introspector
 	maxDocs    int64
+	allowlist  bool
 }
 
 // New returns an Engine.
@@ -54,7 +58,7 @@ func New(o Options) *Engine {
 	if o.MaxDocuments == 0 {
 		o.MaxDocuments = 10000
 	}
-	return &Engine{pool: o.Pool, log: o.Logger, introspect: o.Introspect, maxDocs: int64(o.MaxDocuments)}
+	return &Engine{pool: o.Pool, log: o.Logger, introspect: o.Introspect, maxDocs: int64(o.MaxDocuments), allowlist: o.Allowlist}
 }
 
 // Mode selects the schema a request runs against.
@@ -150,6 +154,12 @@ func (e *Engine) document(snap *schema.Snapshot, sess *session.Session, req *gql
 		rs = snap.BackendOnly(role)
 	default:
 		rs = snap.Role(role)
+	}
+	if e.allowlist && role != session.AdminRole {
+		n, err := schema.NormalizeQuery(req.Query)
+		if err != nil || !snap.Model.Allowlist.Allows(role, n) {
+			return nil, apierr.New(apierr.ValidationFailed, "query is not allowed").At("$")
+		}
 	}
 	parsed, err := gql.Parse(rs.Schema, req.Query)
 	if err != nil {

@@ -67,6 +67,7 @@ func Build(in Input) *Model {
 		b.buildFunctions()
 	}
 	b.finish()
+	b.m.Allowlist = buildAllowlist(in.Metadata)
 	return b.m
 }
 

@@ -46,6 +46,8 @@ type Model struct {
 	InheritedRoles map[string][]string
 	// Inconsistencies lists the metadata objects left out.
 	Inconsistencies []metadata.Inconsistency
+	// Allowlist holds the allow-listed queries.
+	Allowlist *Allowlist
 	// Source is the (single, "default") Postgres source's name and its
 	// customization.
 	Source              string
