@@ -81,3 +81,88 @@ func TestCompileMultiplexed(t *testing.T) {
 		t.Errorf("results (-want +got):\n%s", diff)
 	}
 }
+
+// TestCompileStream runs a streaming statement for two cohorts whose
+// cursors differ and checks each gets the rows past its cursor, in order,
+// with the last row's cursor value.
+func TestCompileStream(t *testing.T) {
+	a := newArea(t, "testdata/blog")
+	for _, tc := range []struct {
+		name, query string
+		cursors     []string
+		want        map[string]string // cohort id -> "result cursor"
+	}{
+		{"Asc", `subscription { article_stream(batch_size: 2, cursor: {initial_value: {id: 0}}) { id } }`,
+			[]string{"0", "2"},
+			map[string]string{
+				"c1": `{"article_stream":[{"id":1},{"id":2}]} 2`,
+				"c2": `{"article_stream":[{"id":3},{"id":4}]} 4`,
+			}},
+		{"Desc", `subscription { article_stream(batch_size: 10, cursor: {initial_value: {published_on: "2030-01-01T00:00:00Z"}, ordering: DESC}) { id } }`,
+			[]string{"2030-01-01T00:00:00Z", "2024-01-02T03:04:05+00:00"},
+			map[string]string{
+				"c1": `{"article_stream":[{"id":4},{"id":3},{"id":1}]} 2024-01-02T03:04:05+00:00`,
+				"c2": `{"article_stream":[]} <nil>`,
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := a.snap.Role("user")
+			doc, err := gql.Parse(rs.Schema, tc.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			op, _ := gql.Operation(doc, "")
+			root, err := plan.Build(plan.Input{Schema: rs, Model: a.snap.Model, Op: op, Vars: map[string]any{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if root.Stream == nil {
+				t.Fatal("no stream in the plan")
+			}
+			m, err := pgsql.CompileStream(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.CohortVars) != 1 || m.CohortVars[0].Var != plan.CursorVar {
+				t.Fatalf("CohortVars = %+v, want the cursor slot only", m.CohortVars)
+			}
+			var slots []string
+			for _, c := range tc.cursors {
+				b, _ := json.Marshal([]string{c})
+				slots = append(slots, string(b))
+			}
+			sess := `{"x-hasura-role":"user","x-hasura-user-id":"1"}`
+			args := []any{[]string{"c1", "c2"}, []string{sess, sess}, slots}
+			for _, p := range m.Params {
+				args = append(args, *p.Const)
+			}
+			rows, err := a.pool.Query(context.Background(), m.SQL, args...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, m.SQL)
+			}
+			got := map[string]string{}
+			for rows.Next() {
+				var id string
+				var res json.RawMessage
+				var cursor *string
+				if err := rows.Scan(&id, &res, &cursor); err != nil {
+					t.Fatal(err)
+				}
+				c := "<nil>"
+				if cursor != nil {
+					c = *cursor
+				}
+				var v any
+				json.Unmarshal(res, &v)
+				b, _ := json.Marshal(v)
+				got[id] = string(b) + " " + c
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
