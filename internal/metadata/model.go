@@ -31,7 +31,7 @@ type Metadata struct {
 	Network          json.RawMessage    `json:"network,omitempty"`
 	BackendConfigs   json.RawMessage    `json:"backend_configs,omitempty"`
 	MetricsConfig    json.RawMessage    `json:"metrics_config,omitempty"`
-	OpenTelemetry    json.RawMessage    `json:"opentelemetry_config,omitempty"`
+	OpenTelemetry    json.RawMessage    `json:"opentelemetry,omitempty"`
 	// GraphQLSchemaIntrospection holds disabled_for_roles.
 	GraphQLSchemaIntrospection json.RawMessage `json:"graphql_schema_introspection,omitempty"`
 }
