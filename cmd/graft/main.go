@@ -4,6 +4,7 @@
 //	graft [serve] [flags]   serve (the default command)
 //	graft serve --help      every flag and environment variable
 //	graft version           print the version
+//	graft metadata|migrate  work on a Hasura CLI project (graft metadata help)
 //
 // With no database configured, graft starts a private PostgreSQL from the
 // local installation with a demo data set (see package app).
@@ -42,6 +43,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		case "help":
 			fmt.Fprint(stdout, config.Usage())
 			return 0
+		case "metadata", "migrate":
+			return runProject(args, getenv, stdout, stderr)
 		}
 	}
 	cfg, err := config.Load(getenv, args)

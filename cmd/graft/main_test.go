@@ -20,13 +20,10 @@ func TestRun(t *testing.T) {
 			"graft: HASURA_GRAPHQL_SERVER_PORT: \"abc\" is not a valid port\n"},
 		{"UnknownCommand", []string{"launch"}, nil, 1, "",
 			"graft: unknown command \"launch\": graft knows serve (see graft serve --help)\n"},
-		{"JWT", nil, map[string]string{
-			"HASURA_GRAPHQL_DATABASE_URL":  "postgres://127.0.0.1:1/db",
-			"HASURA_GRAPHQL_ADMIN_SECRET":  "s",
-			"HASURA_GRAPHQL_JWT_SECRET":    `{"type":"HS256","key":"0123456789abcdef0123456789abcdef"}`,
-			"HASURA_GRAPHQL_LOG_LEVEL":     "error",
-			"HASURA_GRAPHQL_NO_OF_RETRIES": "0",
-		}, 1, "", "graft: HASURA_GRAPHQL_JWT_SECRET: JWT authentication is not supported by graft yet; unset it to run with the admin secret only\n"},
+		{"JWTWithoutAdminSecret", nil, map[string]string{
+			"HASURA_GRAPHQL_DATABASE_URL": "postgres://127.0.0.1:1/db",
+			"HASURA_GRAPHQL_JWT_SECRET":   `{"type":"HS256","key":"0123456789abcdef0123456789abcdef"}`,
+		}, 1, "", "graft: Fatal Error : --jwt-secret (HASURA_GRAPHQL_JWT_SECRET) requires --admin-secret (HASURA_GRAPHQL_ADMIN_SECRET) or  --access-key (HASURA_GRAPHQL_ACCESS_KEY) to be set\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

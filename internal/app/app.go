@@ -27,10 +27,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/graftql/graft/internal/auth"
 	"github.com/graftql/graft/internal/config"
 	"github.com/graftql/graft/internal/metaapi"
 	"github.com/graftql/graft/internal/pglocal"
 	"github.com/graftql/graft/internal/schema"
+	"github.com/graftql/graft/internal/ws"
 )
 
 // Options are what [New] needs besides the Config.
@@ -58,6 +60,8 @@ type App struct {
 	metaPool   *pgxpool.Pool
 	sourcePool *pgxpool.Pool
 	meta       *metaapi.Service
+	ws         *ws.Server // websockets and subscriptions
+	auth       *auth.Service
 	handler    http.Handler
 	httpServer *http.Server
 	listener   net.Listener
@@ -105,6 +109,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 			a.Close()
 		}
 	}()
+
+	if err := a.startAuth(ctx); err != nil {
+		return nil, err
+	}
+	// Bind the HTTP port first: the demo's private PostgreSQL picks a free
+	// port too, and must not take the one asked for.
+	if err := a.bind(); err != nil {
+		return nil, err
+	}
 
 	if cfg.DemoMode() {
 		if err := a.startDemo(ctx); err != nil {
@@ -163,6 +176,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if err := a.meta.Start(ctx); err != nil {
 		return nil, fmt.Errorf("load metadata from %s: %w", metaSetting, err)
 	}
+	if err := a.applyProject(ctx); err != nil {
+		return nil, err
+	}
 	if a.demo != nil {
 		if err := a.trackDemo(ctx); err != nil {
 			return nil, err
@@ -182,16 +198,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 }
 
 // checkSupported refuses settings graft accepts but does not implement
-// yet, rather than ignoring them: a server that silently skips JWT
-// verification would be worse than one that does not start.
+// yet, rather than ignoring them: a server that silently skips a feature
+// its users count on would be worse than one that does not start.
 func checkSupported(cfg *config.Config) error {
 	switch {
-	case cfg.JWTSecrets != "":
-		return errors.New("HASURA_GRAPHQL_JWT_SECRETS: JWT authentication is not supported by graft yet; unset it to run with the admin secret only")
-	case cfg.JWTSecret != "":
-		return errors.New("HASURA_GRAPHQL_JWT_SECRET: JWT authentication is not supported by graft yet; unset it to run with the admin secret only")
-	case cfg.AuthHook != "":
-		return errors.New("HASURA_GRAPHQL_AUTH_HOOK: the authentication webhook is not supported by graft yet; unset it to run with the admin secret only")
 	case cfg.AuthEnabled:
 		return errors.New("GRAFT_AUTH_ENABLED: graft's sign-up and sign-in endpoints are not available yet; unset it")
 	}
@@ -256,8 +266,8 @@ func (a *App) ping(ctx context.Context, p *pgxpool.Pool, setting string) error {
 	}
 }
 
-// listen binds the HTTP socket: host "*" means every interface.
-func (a *App) listen() error {
+// bind binds the HTTP socket: host "*" means every interface.
+func (a *App) bind() error {
 	host := a.cfg.ServerHost
 	if host == "*" {
 		host = ""
@@ -268,6 +278,11 @@ func (a *App) listen() error {
 		return fmt.Errorf("HASURA_GRAPHQL_SERVER_PORT: cannot listen on %s: %w", addr, err)
 	}
 	a.listener = ln
+	return nil
+}
+
+// listen prepares the HTTP server on the bound socket.
+func (a *App) listen() error {
 	a.httpServer = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
@@ -326,12 +341,16 @@ func (a *App) Run(ctx context.Context) error {
 		stop: func() {
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.GracefulShutdownTimeout)
 			defer cancel()
+			wsDone := a.shutdownWebSockets(sctx)
 			if err := a.httpServer.Shutdown(sctx); err != nil {
 				a.log.Warn("graceful shutdown cut short", logKeyError, err)
 				a.httpServer.Close()
 			}
+			<-wsDone
 		},
 	})
+
+	comps = append(comps, a.websocketComponent(ctx))
 
 	if a.cfg.SchemaSyncPollInterval > 0 {
 		syncCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -392,6 +411,9 @@ func (a *App) Close() error {
 	}
 	if a.meta != nil {
 		a.meta.Close()
+	}
+	if a.auth != nil {
+		a.auth.Close()
 	}
 	if a.sourcePool != nil {
 		a.sourcePool.Close()

@@ -175,10 +175,10 @@ func TestNew_Errors(t *testing.T) {
 		change func(c *config.Config)
 		want   string // prefix of the error
 	}{
-		{"JWT", func(c *config.Config) { c.AdminSecret, c.JWTSecret = "x", `{"type":"HS256","key":"k"}` },
-			"HASURA_GRAPHQL_JWT_SECRET: JWT authentication is not supported by graft yet"},
-		{"AuthHook", func(c *config.Config) { c.AdminSecret, c.AuthHook = "x", "http://hook" },
-			"HASURA_GRAPHQL_AUTH_HOOK: the authentication webhook is not supported by graft yet"},
+		{"JWTKeyTooShort", func(c *config.Config) { c.AdminSecret, c.JWTSecret = "x", `{"type":"HS256","key":"k"}` },
+			"HASURA_GRAPHQL_JWT_SECRET: Invalid JWK: Key size too small; should be atleast 32 characters"},
+		{"AuthHookURL", func(c *config.Config) { c.AdminSecret, c.AuthHook = "x", "http://bad host/" },
+			"HASURA_GRAPHQL_AUTH_HOOK: "},
 		{"Unreachable", func(c *config.Config) { c.DatabaseURL = "postgres://postgres@" + closed + "/db" },
 			"HASURA_GRAPHQL_DATABASE_URL: cannot connect: "},
 		{"UnreachableMetadata", func(c *config.Config) {

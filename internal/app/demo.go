@@ -156,6 +156,9 @@ func (a *App) printBanner() {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ngraft is serving the demo database\n\n")
 	fmt.Fprintf(&b, "  GraphQL API   %s\n", endpoint)
+	if a.cfg.EnableConsole {
+		fmt.Fprintf(&b, "  Console       %s/console\n", base)
+	}
 	fmt.Fprintf(&b, "  Admin secret  %s\n", secretLine)
 	fmt.Fprintf(&b, "  PostgreSQL    %s   (data in %s)\n\n", a.cfg.DatabaseURL, filepath.Join(a.demo.dataDir, demoClusterDir))
 	fmt.Fprintf(&b, "Try a query:\n\n")

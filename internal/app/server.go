@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"net/http"
+	"os"
 
-	"github.com/graftql/graft/internal/auth"
+	"github.com/graftql/graft/internal/console"
 	"github.com/graftql/graft/internal/exec"
 	"github.com/graftql/graft/internal/introspect"
 	"github.com/graftql/graft/internal/server"
@@ -13,25 +15,20 @@ import (
 // the HTTP server.
 func (a *App) newServer(version string) *server.Server {
 	cfg := &a.cfg
-	var secrets []auth.Secret
-	for _, s := range cfg.AdminSecretList() {
-		secrets = append(secrets, auth.Secret(s))
-	}
 	apis := make(map[string]bool, len(cfg.EnabledAPIs))
 	for _, api := range cfg.EnabledAPIs {
 		apis[string(api)] = true
 	}
-	if cfg.EnableConsole {
-		a.log.Warn("the console is not available in graft yet; HASURA_GRAPHQL_ENABLE_CONSOLE is ignored")
-	}
 	return server.New(server.Options{
-		Auth: &auth.AdminSecret{Secrets: secrets, UnauthorizedRole: cfg.UnauthorizedRole},
+		Auth: a.auth,
 		Engine: exec.New(exec.Options{
 			Pool:       a.sourcePool,
 			Logger:     a.log,
 			Introspect: introspect.Execute,
+			Allowlist:  a.cfg.EnableAllowlist,
 		}),
 		Meta:                a.meta,
+		Console:             a.consoleHandler(),
 		Logger:              a.log,
 		EnabledAPIs:         apis,
 		CORSDomains:         cfg.CORSDomains,
@@ -41,7 +38,27 @@ func (a *App) newServer(version string) *server.Server {
 		Version:             version,
 		Config:              func() any { return a.serverConfig(version) },
 		Healthy:             func(ctx context.Context) error { return a.metaPool.Ping(ctx) },
+		WebSocket:           a.newWebSocket(),
 	})
+}
+
+// logKeyConsoleAssets names where the console's assets come from.
+const logKeyConsoleAssets = "console_assets"
+
+// consoleHandler serves the console when HASURA_GRAPHQL_ENABLE_CONSOLE is
+// on: the embedded assets, or those in HASURA_GRAPHQL_CONSOLE_ASSETS_DIR.
+func (a *App) consoleHandler() http.Handler {
+	if !a.cfg.EnableConsole {
+		return nil
+	}
+	fsys, from := console.FS, "embedded"
+	if dir := a.cfg.ConsoleAssetsDir; dir != "" {
+		fsys, from = os.DirFS(dir), dir
+	}
+	if !console.Built(fsys) {
+		a.log.Warn("console assets not built; /console explains how to build them", logKeyConsoleAssets, from)
+	}
+	return console.Handler(fsys)
 }
 
 // serverConfig is the body of /v1alpha1/config
@@ -59,7 +76,7 @@ func (a *App) serverConfig(version string) any {
 		"is_admin_secret_set":                  len(cfg.AdminSecretList()) > 0,
 		"is_auth_hook_set":                     cfg.AuthHook != "",
 		"is_jwt_set":                           cfg.JWTConfigured(),
-		"jwt":                                  []any{},
+		"jwt":                                  a.auth.JWTInfo(),
 		"is_allow_list_enabled":                cfg.EnableAllowlist,
 		"live_queries": map[string]any{
 			"batch_size":    cfg.LiveQueriesBatchSize,

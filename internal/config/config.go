@@ -203,6 +203,16 @@ type Config struct {
 	// ms), default 1s; 0 disables fetching async actions.
 	AsyncActionsFetchInterval time.Duration
 
+	// MigrationsDir is the migrations directory of a Hasura CLI project
+	// (HASURA_GRAPHQL_MIGRATIONS_DIR, as in Hasura's cli-migrations image):
+	// its pending migrations are applied at startup, before serving. The
+	// project directory that holds it works too. Empty means none.
+	MigrationsDir string
+	// MetadataDir is the metadata directory of a Hasura CLI project
+	// (HASURA_GRAPHQL_METADATA_DIR): it replaces the metadata at startup,
+	// after the migrations. Empty means none.
+	MetadataDir string
+
 	// DataDir is where the demo's private PostgreSQL cluster lives
 	// (GRAFT_DATA_DIR), default ".graft" in the working directory. Used only
 	// in demo mode.

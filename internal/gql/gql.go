@@ -265,6 +265,8 @@ var (
 	reUnknArg  = regexp.MustCompile(`^Unknown argument "([^"]+)" on field "([^".]+)\.([^"]+)"`)
 	reRequired = regexp.MustCompile(`^Field "([^"]+)" argument "([^"]+)" of type "([^"]+)" is required`)
 	reCycle    = regexp.MustCompile(`^Cannot spread fragment "([^"]+)" within itself`)
+	reNoInput  = regexp.MustCompile(`^Field "([^"]+)" is not defined by type "([^"]+)"`)
+	reNoRoot   = regexp.MustCompile(`^Schema does not support operation type "(mutation|subscription)"`)
 )
 
 // translate rewrites a gqlparser validation error into Hasura's message,
@@ -286,6 +288,14 @@ func translate(doc *ast.QueryDocument, e *gqlerror.Error) *apierr.Error {
 		m := reRequired.FindStringSubmatch(msg)
 		msg = fmt.Sprintf("missing required field '%s'", m[2])
 		path += ".args"
+	case reNoRoot.MatchString(msg):
+		// Hasura's wording for a role without mutations (hasura.md §2.2).
+		m := reNoRoot.FindStringSubmatch(msg)
+		msg = "no " + m[1] + "s exist"
+		path = "$"
+	case reNoInput.MatchString(msg):
+		m := reNoInput.FindStringSubmatch(msg)
+		msg = fmt.Sprintf("field '%s' not found in type: '%s'", m[1], m[2])
 	case reCycle.MatchString(msg):
 		m := reCycle.FindStringSubmatch(msg)
 		msg = fmt.Sprintf("the fragment definition(s) %s form a cycle", m[1])

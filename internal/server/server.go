@@ -55,6 +55,18 @@ type Options struct {
 	Config func() any
 	// Healthy reports whether the metadata database is reachable (nil: always).
 	Healthy func(ctx context.Context) error
+	// WebSocket serves GraphQL over websockets on the GraphQL paths (package
+	// ws); nil refuses upgrades.
+	WebSocket WebSocket
+}
+
+// WebSocket is the websocket server (package ws).
+type WebSocket interface {
+	// Handler upgrades a request; legacyErrors selects the non-GraphQL
+	// error envelope (/v1alpha1/graphql).
+	Handler(mode exec.Mode, legacyErrors bool) http.Handler
+	// Shutdown sends close frames and waits for the connections to end.
+	Shutdown(ctx context.Context) error
 }
 
 // Server is graft's HTTP handler.
@@ -91,12 +103,18 @@ func (s *Server) routes() http.Handler {
 		mux.HandleFunc("POST /v1/graphql", s.graphql(exec.ModeGraphQL, false))
 		mux.HandleFunc("POST /v1alpha1/graphql", s.graphql(exec.ModeGraphQL, true))
 		mux.HandleFunc("POST /v1beta1/relay", s.graphql(exec.ModeRelay, false))
-		mux.HandleFunc("GET /v1/graphql", s.persistedQueries)
+		mux.HandleFunc("GET /v1/graphql", s.upgrade(exec.ModeGraphQL, false, s.persistedQueries))
+		mux.HandleFunc("GET /v1alpha1/graphql", s.upgrade(exec.ModeGraphQL, true, s.notFound))
+		mux.HandleFunc("GET /v1beta1/relay", s.upgrade(exec.ModeRelay, false, s.notFound))
 	}
 	if metaOn {
 		mux.HandleFunc("POST /v1/metadata", s.adminAPI(s.o.Meta.Metadata))
 		mux.HandleFunc("POST /v1/query", s.adminAPI(s.o.Meta.QueryV1))
 		mux.HandleFunc("POST /v2/query", s.adminAPI(s.o.Meta.QueryV2))
+	}
+	if metaOn {
+		mux.HandleFunc("POST /v1/graphql/explain", s.explain)
+		mux.HandleFunc("POST /v1alpha1/graphql/explain", s.explain)
 	}
 	if s.o.EnabledAPIs["config"] {
 		mux.HandleFunc("GET /v1alpha1/config", s.config)
@@ -116,7 +134,43 @@ func (s *Server) routes() http.Handler {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if isUpgrade(r) {
+		writeAPIError(w, apierr.New(apierr.NotFound, "only '/v1/graphql', '/v1alpha1/graphql' and '/v1beta1/relay' are supported on websockets").WithStatus(http.StatusNotFound), false)
+		return
+	}
 	writeAPIError(w, apierr.New(apierr.NotFound, "resource does not exist").WithStatus(http.StatusNotFound), false)
+}
+
+// upgrade serves a websocket handshake on a GraphQL path (hasura.md §5.9)
+// and any other GET with next. A handshake from an origin outside the CORS
+// domains is refused as Hasura refuses it.
+func (s *Server) upgrade(mode exec.Mode, legacyErrors bool, next http.HandlerFunc) http.HandlerFunc {
+	if s.o.WebSocket == nil {
+		return next
+	}
+	ws := s.o.WebSocket.Handler(mode, legacyErrors)
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !isUpgrade(r) {
+			next(w, r)
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !s.o.DisableCORS && !originAllowed(s.o.CORSDomains, origin) {
+			e := apierr.New(apierr.AccessDenied, "received origin header does not match configured CORS domains")
+			writeJSON(w, http.StatusBadRequest, bytes.TrimSuffix(bytes.TrimPrefix(apierr.GraphQLErrors([]*apierr.Error{e}, false), []byte(`{"errors":[`)), []byte("]}")))
+			return
+		}
+		ws.ServeHTTP(w, r)
+	}
+}
+
+// Shutdown closes the websocket connections with close frames and stops
+// their subscriptions: http.Server.Shutdown does not see hijacked
+// connections (net/http: Server.Shutdown, RegisterOnShutdown).
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.o.WebSocket == nil {
+		return nil
+	}
+	return s.o.WebSocket.Shutdown(ctx)
 }
 
 func (s *Server) persistedQueries(w http.ResponseWriter, r *http.Request) {
@@ -151,14 +205,15 @@ func (s *Server) graphql(mode exec.Mode, realStatus bool) http.HandlerFunc {
 			}
 			writeJSON(w, status, apierr.GraphQLErrors([]*apierr.Error{ae}, s.showInternal(sess)))
 		}
-		sess, err := s.o.Auth.Authenticate(ctx, r.Header)
-		if err != nil {
-			fail(nil, err)
-			return
-		}
 		body, err := readBody(r)
 		if err != nil {
-			fail(sess, apierr.New(apierr.InvalidJSON, "could not read the request body"))
+			fail(nil, apierr.New(apierr.InvalidJSON, "could not read the request body"))
+			return
+		}
+		// A POST auth webhook receives the GraphQL request (hasura.md §3.3).
+		sess, err := s.o.Auth.Authenticate(auth.WithRequestBody(ctx, body), r.Header)
+		if err != nil {
+			fail(nil, err)
 			return
 		}
 		reqs, batch, err := decodeGraphQLBody(body)
@@ -302,6 +357,61 @@ func (s *Server) adminAPI(fn func(ctx context.Context, body []byte) ([]byte, err
 		}
 		writeJSON(w, http.StatusOK, out)
 	}
+}
+
+// explain serves /v1/graphql/explain: the SQL and plan of each root field
+// of a query run as the given user (admin only).
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	sess, err := s.o.Auth.Authenticate(ctx, r.Header)
+	if err != nil {
+		writeAPIError(w, apierr.From(err), false)
+		return
+	}
+	if !sess.IsAdmin() {
+		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
+		return
+	}
+	body, err := readBody(r)
+	if err != nil {
+		writeAPIError(w, apierr.New(apierr.InvalidJSON, "could not read the request body"), true)
+		return
+	}
+	var in exec.ExplainRequest
+	if err := json.Unmarshal(body, &in); err != nil {
+		writeAPIError(w, apierr.New(apierr.InvalidJSON, "%s", jsonErrorText(err)), true)
+		return
+	}
+	if len(in.Query) == 0 {
+		writeAPIError(w, apierr.New(apierr.ParseFailed, "the key 'query' was not present"), true)
+		return
+	}
+	req, err := decodeGraphQLRequest(in.Query)
+	if err != nil {
+		writeAPIError(w, apierr.From(err).At("$.query"), true)
+		return
+	}
+	role := session.AdminRole
+	for k, v := range in.User {
+		if strings.EqualFold(k, session.HeaderRole) {
+			role = v
+		}
+	}
+	mode := exec.ModeGraphQL
+	if in.IsRelay {
+		mode = exec.ModeRelay
+	}
+	out, err := s.o.Engine.Explain(ctx, s.o.Meta.Snapshot(), session.New(role, in.User), req, mode)
+	if err != nil {
+		writeAPIError(w, apierr.From(err), true)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeAPIError(w, apierr.From(err), true)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -190,6 +190,16 @@ func TestServer_GraphQL(t *testing.T) {
 			status: 200, want: `{"errors": [{"message": "subscriptions are not supported over HTTP, use websockets instead", "extensions": {"path": "$", "code": "unexpected-payload"}}]}`,
 		},
 		{
+			name: "NoMutations", path: "/v1/graphql", headers: admin("X-Hasura-Role", "user", "X-Hasura-User-Id", "1"),
+			body:   `{"query": "mutation { delete_article(where: {}) { affected_rows } }"}`,
+			status: 200, want: `{"errors": [{"message": "no mutations exist", "extensions": {"path": "$", "code": "validation-failed"}}]}`,
+		},
+		{
+			name: "Mutation", path: "/v1/graphql", headers: admin(),
+			body:   `{"query": "mutation { insert_author_one(object: {name: \"Edsger\"}) { name } }"}`,
+			status: 200, want: `{"data": {"insert_author_one": {"name": "Edsger"}}}`,
+		},
+		{
 			name: "Typename", path: "/v1/graphql", headers: admin(),
 			body:   `{"query": "{ __typename a: author_by_pk(id: 1) { __typename } }"}`,
 			status: 200, want: `{"data": {"__typename": "query_root", "a": {"__typename": "author"}}}`,
@@ -248,6 +258,29 @@ func TestServer_MetadataAPIs(t *testing.T) {
 			t.Errorf("got %d %v, want 400 postgres-error", got.status, got.body)
 		}
 	})
+}
+
+func TestServer_Explain(t *testing.T) {
+	ts := newServer(t)
+	body := `{"query": {"query": "{ article(where: {title: {_eq: \"One\"}}) { title } }"}, "user": {"x-hasura-role": "user", "x-hasura-user-id": "1"}}`
+	got := post(t, ts, "/v1/graphql/explain", body, admin())
+	list, ok := got.body.([]any)
+	if got.status != 200 || !ok || len(list) != 1 {
+		t.Fatalf("explain = %d %v, want one field", got.status, got.body)
+	}
+	f := list[0].(map[string]any)
+	plan, _ := f["plan"].([]any)
+	if f["field"] != "article" || !strings.Contains(f["sql"].(string), `"public"."article"`) || len(plan) == 0 {
+		t.Errorf("explain entry = %v", f)
+	}
+	// The user's row filter is part of the SQL explained.
+	if !strings.Contains(f["sql"].(string), "x-hasura-user-id") {
+		t.Errorf("explained SQL lacks the user's row filter: %s", f["sql"])
+	}
+	got = post(t, ts, "/v1/graphql/explain", body, admin("X-Hasura-Role", "user"))
+	if m, _ := got.body.(map[string]any); got.status != 400 || m["code"] != "access-denied" {
+		t.Errorf("non-admin explain = %d %v, want 400 access-denied", got.status, got.body)
+	}
 }
 
 func TestServer_Endpoints(t *testing.T) {

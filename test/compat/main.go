@@ -6,8 +6,12 @@
 // pglocal) and, for each suite, a graft on an empty database of its own,
 // configured as Hasura's CI configures its test server
 // (hasura/graphql-engine: .circleci/test-server.sh, the admin-secret run).
-// The suites run in parallel; each one's full output and graft's log go to
-// the -out directory. Run it from the repository root:
+// Besides Hasura's YAML suites it runs the runner's JWT suite once per
+// JWT config preset ("jwt-<preset>", HS256), and with an RSA and an EC key
+// ("jwt-rs512", "jwt-es256"), and the auth webhook classes in GET and POST
+// mode ("webhook-get", "webhook-post"), each against a graft configured
+// for it. The suites run in parallel; each one's full output and graft's
+// log go to the -out directory. Run it from the repository root:
 //
 //	go run ./test/compat                     # as scripts/test.sh does
 //	go run ./test/compat -suites graphql_query -out /tmp/compat
@@ -19,8 +23,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -163,11 +172,31 @@ func runSuites(ctx context.Context, o options) ([]result, error) {
 	}
 	fmt.Printf("compat: built graft and the runner, started PostgreSQL on port %d (%.1fs)\n", cluster.Port, time.Since(t0).Seconds())
 
+	keys, err := writeJWTKeys(tmp)
+	if err != nil {
+		return nil, err
+	}
+	template := ""
+	if slices.ContainsFunc(o.suites, isAuthSuite) {
+		if template, err = createAuthTemplate(ctx, cluster); err != nil {
+			return nil, err
+		}
+	}
 	results := make([]result, len(o.suites))
 	g, gctx = errgroup.WithContext(ctx)
+	// The two YAML suites are long and come first in the floors file; the
+	// short auth suites share the remaining slots.
+	g.SetLimit(maxParallelSuites)
 	for i, suite := range o.suites {
 		g.Go(func() error {
-			r, err := runSuite(gctx, o, cluster, suite, graftBin, runnerBin, testsDir)
+			spec, err := suiteSpecFor(suite, runnerBin, keys)
+			if err != nil {
+				return fmt.Errorf("suite %s: %w", suite, err)
+			}
+			if isAuthSuite(suite) {
+				spec.template = template
+			}
+			r, err := runSuite(gctx, o, cluster, spec, graftBin, runnerBin, testsDir)
 			if err != nil {
 				return fmt.Errorf("suite %s: %w", suite, err)
 			}
@@ -192,10 +221,11 @@ func goBuild(ctx context.Context, dir, out, pkg string) error {
 }
 
 // runSuite runs one suite against a graft of its own on a new database.
-func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, suite, graftBin, runnerBin, testsDir string) (result, error) {
+func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, spec suiteSpec, graftBin, runnerBin, testsDir string) (result, error) {
+	suite := spec.name
 	res := result{suite: suite, output: filepath.Join(o.out, suite+".txt")}
-	db := "compat_" + suite
-	if err := createDatabase(ctx, cluster.URL("postgres"), db); err != nil {
+	db := "compat_" + strings.ReplaceAll(suite, "-", "_")
+	if err := createDatabase(ctx, cluster.URL("postgres"), db, spec.template); err != nil {
 		return res, err
 	}
 	port, err := freePort()
@@ -219,6 +249,17 @@ func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, suite, g
 		"HASURA_GRAPHQL_SERVER_PORT="+strconv.Itoa(port),
 	)
 	graft.Env = append(graft.Env, engineEnv...)
+	var runnerArgs []string
+	if spec.webhook {
+		hookPort, err := freePort()
+		if err != nil {
+			return res, err
+		}
+		hookAddr := "127.0.0.1:" + strconv.Itoa(hookPort)
+		graft.Env = append(graft.Env, "HASURA_GRAPHQL_AUTH_HOOK=http://"+hookAddr+"/")
+		runnerArgs = append(runnerArgs, "-webhook-listen", hookAddr)
+	}
+	graft.Env = append(graft.Env, spec.graftEnv...)
 	graft.Stdout, graft.Stderr = logFile, logFile
 	graft.SysProcAttr = childAttr()
 	if err := graft.Start(); err != nil {
@@ -245,7 +286,8 @@ func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, suite, g
 	}
 	defer outFile.Close()
 	var tail tailBuffer
-	runner := exec.CommandContext(ctx, runnerBin, "-url", base, "-admin-secret", secret, "-tests", testsDir, "-suite", suite)
+	runnerArgs = append(append([]string{"-url", base, "-admin-secret", secret, "-tests", testsDir}, spec.runnerArgs...), runnerArgs...)
+	runner := exec.CommandContext(ctx, runnerBin, runnerArgs...)
 	runner.Stdout = io.MultiWriter(outFile, &tail)
 	runner.Stderr = io.MultiWriter(outFile, &tail)
 	runErr := runner.Run()
@@ -263,6 +305,129 @@ func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, suite, g
 	return res, nil
 }
 
+// maxParallelSuites bounds the grafts running at once.
+const maxParallelSuites = 6
+
+// suiteSpec says how to run one suite: the runner's arguments besides the
+// URL, secret and tests, and graft's settings besides the database, port
+// and secret.
+type suiteSpec struct {
+	name       string
+	runnerArgs []string
+	graftEnv   []string
+	// webhook starts the runner's auth webhook on a free port and points
+	// graft's HASURA_GRAPHQL_AUTH_HOOK at it.
+	webhook bool
+	// template is the database the suite's database is copied from ("" for
+	// an empty one).
+	template string
+}
+
+// authTemplate is a database with the runner's PostGIS extensions already
+// created: the short auth suites start from a copy of it, which saves each
+// of them most of its run time.
+const authTemplate = "compat_auth_template"
+
+// createAuthTemplate creates authTemplate; it returns "" (no template)
+// when the extensions cannot be created, so that the runner reports that.
+func createAuthTemplate(ctx context.Context, cluster *pglocal.Cluster) (string, error) {
+	if err := createDatabase(ctx, cluster.URL("postgres"), authTemplate, ""); err != nil {
+		return "", err
+	}
+	conn, err := pgx.Connect(ctx, cluster.URL(authTemplate))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	// The runner's postgis fixture (hasura-compat runner.go).
+	_, err = conn.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS postgis;
+		CREATE EXTENSION IF NOT EXISTS postgis_topology;
+		DO $$ BEGIN
+			IF PostGIS_lib_version() LIKE '3.%' THEN CREATE EXTENSION IF NOT EXISTS postgis_raster; END IF;
+		END $$;`)
+	if err != nil {
+		return "", nil
+	}
+	return authTemplate, nil
+}
+
+// isAuthSuite reports whether suite is one of the short JWT or webhook
+// suites.
+func isAuthSuite(suite string) bool {
+	return strings.HasPrefix(suite, "jwt-") || strings.HasPrefix(suite, "webhook-")
+}
+
+// jwtPresets are the runner's JWT configurations (hasura-compat
+// -jwt-preset), ports of the classes of Hasura's test_jwt.py.
+var jwtPresets = []string{"basic", "cookie", "custom-header", "stringified", "namespace-root", "namespace-one-level",
+	"namespace-two-levels", "namespace-special", "expiry-skew", "audience-single", "audience-list", "issuer"}
+
+// jwtKeys are the PEM files of the private keys the JWT suites sign with.
+type jwtKeys struct{ rsa, ec string }
+
+// suiteSpecFor maps a suite name of the floors file to its spec:
+// "jwt-<preset>" (HS256), "jwt-rs512" and "jwt-es256" (preset basic with
+// the generated keys), "webhook-get", "webhook-post", or a YAML suite of
+// the runner.
+func suiteSpecFor(name, runnerBin string, keys jwtKeys) (suiteSpec, error) {
+	spec := suiteSpec{name: name}
+	var jwtArgs []string
+	switch {
+	case name == "jwt-rs512":
+		jwtArgs = []string{"-jwt-preset", "basic", "-jwt-private-key", keys.rsa, "-jwt-alg", "RS512"}
+	case name == "jwt-es256":
+		jwtArgs = []string{"-jwt-preset", "basic", "-jwt-private-key", keys.ec, "-jwt-alg", "ES256"}
+	case strings.HasPrefix(name, "jwt-"):
+		preset := strings.TrimPrefix(name, "jwt-")
+		if !slices.Contains(jwtPresets, preset) {
+			return spec, fmt.Errorf("unknown JWT preset %q (have %s)", preset, strings.Join(jwtPresets, ", "))
+		}
+		jwtArgs = []string{"-jwt-preset", preset}
+	case name == "webhook-get" || name == "webhook-post":
+		mode := strings.ToUpper(strings.TrimPrefix(name, "webhook-"))
+		spec.webhook = true
+		spec.graftEnv = []string{"HASURA_GRAPHQL_AUTH_HOOK_MODE=" + mode}
+		spec.runnerArgs = []string{"-suite", "webhook", "-strict", "-env", "HASURA_GRAPHQL_AUTH_HOOK_MODE=" + mode}
+		return spec, nil
+	default:
+		spec.runnerArgs = []string{"-suite", name}
+		return spec, nil
+	}
+	out, err := exec.Command(runnerBin, append([]string{"-print-jwt-env"}, jwtArgs...)...).Output()
+	if err != nil {
+		return spec, fmt.Errorf("hasuracompat -print-jwt-env: %w", err)
+	}
+	spec.graftEnv = []string{"HASURA_GRAPHQL_JWT_SECRET=" + strings.TrimSpace(string(out))}
+	// -strict: error codes and messages must be Hasura's, not only the
+	// statuses.
+	spec.runnerArgs = append([]string{"-suite", "jwt", "-strict"}, jwtArgs...)
+	return spec, nil
+}
+
+// writeJWTKeys generates an RSA and a P-256 key for the JWT suites, as
+// Hasura's test_jwt.py generates one per class.
+func writeJWTKeys(dir string) (jwtKeys, error) {
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return jwtKeys{}, err
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return jwtKeys{}, err
+	}
+	keys := jwtKeys{rsa: filepath.Join(dir, "jwt-rsa.pem"), ec: filepath.Join(dir, "jwt-ec.pem")}
+	for path, k := range map[string]any{keys.rsa: rk, keys.ec: ek} {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			return jwtKeys{}, err
+		}
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			return jwtKeys{}, err
+		}
+	}
+	return keys, nil
+}
+
 // baseEnv is the environment handed down to graft: this process's,
 // without any HASURA_GRAPHQL_ or GRAFT_ setting that would change the
 // server under test.
@@ -277,13 +442,18 @@ func baseEnv() []string {
 	return env
 }
 
-func createDatabase(ctx context.Context, adminURL, db string) error {
+// createDatabase creates db, as a copy of template unless that is "".
+func createDatabase(ctx context.Context, adminURL, db, template string) error {
 	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db}.Sanitize()); err != nil {
+	sql := "CREATE DATABASE " + pgx.Identifier{db}.Sanitize()
+	if template != "" {
+		sql += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := conn.Exec(ctx, sql); err != nil {
 		return fmt.Errorf("create database %s: %w", db, err)
 	}
 	return nil

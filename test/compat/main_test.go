@@ -111,3 +111,34 @@ func TestJudge(t *testing.T) {
 		})
 	}
 }
+
+func TestSuiteSpecFor(t *testing.T) {
+	tests := []struct {
+		suite   string
+		want    suiteSpec
+		wantErr string
+	}{
+		{"graphql_query", suiteSpec{name: "graphql_query", runnerArgs: []string{"-suite", "graphql_query"}}, ""},
+		{"webhook-post", suiteSpec{name: "webhook-post", webhook: true,
+			graftEnv:   []string{"HASURA_GRAPHQL_AUTH_HOOK_MODE=POST"},
+			runnerArgs: []string{"-suite", "webhook", "-strict", "-env", "HASURA_GRAPHQL_AUTH_HOOK_MODE=POST"}}, ""},
+		{"jwt-nonsense", suiteSpec{}, `unknown JWT preset "nonsense"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.suite, func(t *testing.T) {
+			got, err := suiteSpecFor(tt.suite, "/nonexistent/hasuracompat", jwtKeys{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+					t.Fatalf("suiteSpecFor error = %v, want prefix %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(suiteSpec{})); diff != "" {
+				t.Errorf("suiteSpecFor (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
