@@ -189,6 +189,14 @@ func (s *Server) showInternal(sess *session.Session) bool {
 const maxBody = 64 << 20
 
 func readBody(r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= maxBody {
+		// Read into a buffer of the announced size (one allocation).
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
 	return io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 }
 
