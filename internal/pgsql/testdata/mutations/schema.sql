@@ -11,6 +11,7 @@ CREATE TABLE article (
   views int NOT NULL DEFAULT 0,
   published boolean NOT NULL DEFAULT false
 );
+CREATE INDEX article_author_id ON article (author_id);
 CREATE FUNCTION author_article_count(a author) RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM article WHERE author_id = a.id $$;
 INSERT INTO author (name) VALUES ('Ada'), ('Grace');
 INSERT INTO article (title, author_id, views, published) VALUES ('One', 1, 10, true), ('Two', 2, 5, false);
