@@ -356,15 +356,10 @@ func (g *roleGen) mayCallMutationFunction(f *Function) bool {
 	if g.admin {
 		return true
 	}
-	if f.Meta == nil {
-		return f.Roles[g.role]
-	}
-	for _, p := range f.Meta.Permissions {
-		if p.Role == g.role {
-			return true
-		}
-	}
-	return false
+	// Roles holds the explicit permissions and those inherited roles get
+	// from their parents; it never infers permissions for mutation
+	// functions (Note [function permissions]).
+	return f.Roles[g.role]
 }
 
 // mutationFields returns the fields of mutation_root.

@@ -9,8 +9,10 @@
 // Besides Hasura's YAML suites it runs the runner's JWT suite once per
 // JWT config preset ("jwt-<preset>", HS256), and with an RSA and an EC key
 // ("jwt-rs512", "jwt-es256"), and the auth webhook classes in GET and POST
-// mode ("webhook-get", "webhook-post"), each against a graft configured
-// for it. The suites run in parallel; each one's full output and graft's
+// mode ("webhook-get", "webhook-post"), the allow-list class with the allow
+// list on ("allowlist"), and the function classes that need inferred
+// function permissions off ("function-permissions"), each against a graft
+// configured for it. The suites run in parallel; each one's full output and graft's
 // log go to the -out directory. Run it from the repository root:
 //
 //	go run ./test/compat                     # as scripts/test.sh does
@@ -383,6 +385,19 @@ func suiteSpecFor(name, runnerBin string, keys jwtKeys) (suiteSpec, error) {
 			return spec, fmt.Errorf("unknown JWT preset %q (have %s)", preset, strings.Join(jwtPresets, ", "))
 		}
 		jwtArgs = []string{"-jwt-preset", preset}
+	case name == "allowlist":
+		// Hasura's CI runs the allow-list class on a server started with
+		// --enable-allowlist; the main query run cannot (admin is exempt,
+		// but the role cases would be refused).
+		spec.graftEnv = []string{"HASURA_GRAPHQL_ENABLE_ALLOWLIST=true"}
+		spec.runnerArgs = []string{"-dir", "queries/graphql_query/allowlist"}
+		return spec, nil
+	case name == "function-permissions":
+		// The function classes that need inferred function permissions off.
+		spec.graftEnv = []string{"HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false"}
+		spec.runnerArgs = []string{"-dir", "queries/graphql_query/functions/permissions/", "-dir", "queries/graphql_mutation/functions/",
+			"-env", "HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false"}
+		return spec, nil
 	case name == "webhook-get" || name == "webhook-post":
 		mode := strings.ToUpper(strings.TrimPrefix(name, "webhook-"))
 		spec.webhook = true
