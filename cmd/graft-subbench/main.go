@@ -22,6 +22,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -65,6 +66,7 @@ var (
 	parallel    = flag.Int("dial-parallelism", 200, "connections opened at once")
 	cpuProfile  = flag.String("cpuprofile", "", "profile graft's CPU during the inserts into this file; graft then runs inside this process (so its memory figure includes the clients')")
 	memProfile  = flag.String("memprofile", "", "write a heap profile of the idle subscribers to this file; graft then runs inside this process")
+	viaGraphQL  = flag.Bool("via-graphql", false, "insert with a GraphQL mutation through graft (subscribers then refresh at once) instead of run_sql (they wait for the next poll)")
 )
 
 func main() {
@@ -429,6 +431,17 @@ ANALYZE message;`, *users, *users*10))
 // later).
 func insert(ctx context.Context, base, body string) (time.Time, error) {
 	t := time.Now()
+	if *viaGraphQL {
+		b, _ := json.Marshal(map[string]any{
+			"query":     `mutation ($body: String!) { insert_message_one(object: {body: $body}) { id } }`,
+			"variables": map[string]any{"body": body},
+		})
+		out, err := post(ctx, base+"/v1/graphql", string(b))
+		if err == nil && bytes.Contains(out, []byte(`"errors"`)) {
+			err = fmt.Errorf("insert: %s", out)
+		}
+		return t, err
+	}
 	err := runSQL(ctx, base, `INSERT INTO message (user_id, body) VALUES (NULL, '`+body+`')`)
 	return t, err
 }

@@ -29,9 +29,11 @@ import (
 
 	"github.com/graftql/graft/internal/auth"
 	"github.com/graftql/graft/internal/config"
+	"github.com/graftql/graft/internal/exec"
 	"github.com/graftql/graft/internal/metaapi"
 	"github.com/graftql/graft/internal/pglocal"
 	"github.com/graftql/graft/internal/schema"
+	"github.com/graftql/graft/internal/subscription"
 	"github.com/graftql/graft/internal/ws"
 )
 
@@ -65,7 +67,9 @@ type App struct {
 	handler    http.Handler
 	httpServer *http.Server
 	listener   net.Listener
-	demo       *demoInfo // demo mode only
+	engine     *exec.Engine          // runs queries and mutations (queryEngine)
+	subs       *subscription.Manager // live queries and streams
+	demo       *demoInfo             // demo mode only
 }
 
 // Attribute keys of the app's log lines.

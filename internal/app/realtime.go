@@ -5,6 +5,7 @@ import (
 
 	"github.com/graftql/graft/internal/exec"
 	"github.com/graftql/graft/internal/introspect"
+	"github.com/graftql/graft/internal/plan"
 	"github.com/graftql/graft/internal/subscription"
 	"github.com/graftql/graft/internal/ws"
 )
@@ -13,7 +14,7 @@ import (
 // from the configuration; the HTTP server routes upgrades to it.
 func (a *App) newWebSocket() *ws.Server {
 	cfg := &a.cfg
-	subs := subscription.New(subscription.Options{
+	a.subs = subscription.New(subscription.Options{
 		Pool:            a.sourcePool,
 		Snapshot:        a.meta.Snapshot,
 		Logger:          a.log,
@@ -24,14 +25,9 @@ func (a *App) newWebSocket() *ws.Server {
 		Allowlist:       cfg.EnableAllowlist,
 	})
 	a.ws = ws.New(ws.Options{
-		Auth: a.auth,
-		Engine: exec.New(exec.Options{
-			Pool:       a.sourcePool,
-			Logger:     a.log,
-			Introspect: introspect.Execute,
-			Allowlist:  a.cfg.EnableAllowlist,
-		}),
-		Subscriptions:         subs,
+		Auth:                  a.auth,
+		Engine:                a.queryEngine(),
+		Subscriptions:         a.subs,
 		Snapshot:              a.meta.Snapshot,
 		Logger:                a.log,
 		KeepAlive:             cfg.WebsocketKeepAlive,
@@ -43,6 +39,26 @@ func (a *App) newWebSocket() *ws.Server {
 		AdminInternalErrors:   cfg.AdminInternalErrors,
 	})
 	return a.ws
+}
+
+// queryEngine returns the engine that runs queries and mutations, over
+// HTTP and websockets alike; a committed mutation makes the subscriptions
+// that read its tables poll at once (Note [write-triggered polls]).
+func (a *App) queryEngine() *exec.Engine {
+	if a.engine == nil {
+		a.engine = exec.New(exec.Options{
+			Pool:       a.sourcePool,
+			Logger:     a.log,
+			Introspect: introspect.Execute,
+			Allowlist:  a.cfg.EnableAllowlist,
+			Committed: func(t plan.Tables) {
+				if a.subs != nil {
+					a.subs.Changed(t)
+				}
+			},
+		})
+	}
+	return a.engine
 }
 
 // websocketComponent closes the websockets on metadata changes while the

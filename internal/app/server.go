@@ -6,8 +6,6 @@ import (
 	"os"
 
 	"github.com/graftql/graft/internal/console"
-	"github.com/graftql/graft/internal/exec"
-	"github.com/graftql/graft/internal/introspect"
 	"github.com/graftql/graft/internal/server"
 )
 
@@ -20,13 +18,8 @@ func (a *App) newServer(version string) *server.Server {
 		apis[string(api)] = true
 	}
 	return server.New(server.Options{
-		Auth: a.auth,
-		Engine: exec.New(exec.Options{
-			Pool:       a.sourcePool,
-			Logger:     a.log,
-			Introspect: introspect.Execute,
-			Allowlist:  a.cfg.EnableAllowlist,
-		}),
+		Auth:                a.auth,
+		Engine:              a.queryEngine(),
 		Meta:                a.meta,
 		Console:             a.consoleHandler(),
 		Logger:              a.log,

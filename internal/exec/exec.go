@@ -39,6 +39,10 @@ type Options struct {
 	// Allowlist accepts from roles other than admin only the queries of
 	// allow-listed collections (HASURA_GRAPHQL_ENABLE_ALLOWLIST).
 	Allowlist bool
+	// Committed, if set, is told the tables every committed mutation wrote
+	// (subscriptions poll again: Note [write-triggered polls] in package
+	// subscription). It must not block.
+	Committed func(plan.Tables)
 }
 
 // Engine runs GraphQL requests. It is safe for concurrent use.
@@ -48,6 +52,7 @@ type Engine struct {
 	introspect Introspector
 	maxDocs    int64
 	allowlist  bool
+	committed  func(plan.Tables)
 }
 
 // New returns an Engine.
@@ -58,7 +63,7 @@ func New(o Options) *Engine {
 	if o.MaxDocuments == 0 {
 		o.MaxDocuments = 10000
 	}
-	return &Engine{pool: o.Pool, log: o.Logger, introspect: o.Introspect, maxDocs: int64(o.MaxDocuments), allowlist: o.Allowlist}
+	return &Engine{pool: o.Pool, log: o.Logger, introspect: o.Introspect, maxDocs: int64(o.MaxDocuments), allowlist: o.Allowlist, committed: o.Committed}
 }
 
 // Mode selects the schema a request runs against.

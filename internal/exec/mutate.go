@@ -47,6 +47,9 @@ func (e *Engine) mutate(ctx context.Context, p *prepared, sess *session.Session,
 		}
 		return err
 	}
+	if e.committed != nil {
+		e.committed(p.root.Writes())
+	}
 
 	buf := bufPool.Get().(*[]byte)
 	out := append((*buf)[:0], `{"data":{`...)

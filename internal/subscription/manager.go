@@ -52,6 +52,9 @@ type Options struct {
 	// the metadata's allow list (HASURA_GRAPHQL_ENABLE_ALLOWLIST), checked
 	// again against each new snapshot.
 	Allowlist bool
+	// ChangeGap is the least time between two polls that writes through
+	// graft triggered (see Manager.Changed); 0 means 50ms.
+	ChangeGap time.Duration
 }
 
 // Sink receives the responses of one subscription. For one subscription,
@@ -100,6 +103,19 @@ const (
 	logKeyCohorts   = "cohorts"
 	logKeyError     = "error"
 )
+
+// Changed tells the pollers that a mutation committed through graft wrote
+// w: the pollers whose plans read those tables poll again now instead of
+// at their next interval (Note [write-triggered polls]). It never blocks.
+func (m *Manager) Changed(w plan.Tables) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.pollers {
+		if p.readsTables().Overlaps(w) {
+			p.notifyChanged()
+		}
+	}
+}
 
 // ErrClosed is returned by Subscribe after Close.
 var ErrClosed = errors.New("subscription manager closed")

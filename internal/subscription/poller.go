@@ -38,6 +38,7 @@ type poller struct {
 	vars map[string]any
 
 	wake     chan struct{} // capacity 1: a fresh cohort waits for a first result
+	changed  chan struct{} // capacity 1: a write through graft touched a table the plan reads
 	stop     chan struct{}
 	stopOnce sync.Once
 
@@ -47,6 +48,7 @@ type poller struct {
 	stmt        *pgsql.Multiplexed // guarded by mu
 	consts      []any              // guarded by mu: the statement's parameters from $4
 	readsAll    bool               // guarded by mu: the plan passes the whole session to a function
+	reads       plan.Tables        // guarded by mu: the tables the plan reads
 	cohorts     map[string]*cohort // guarded by mu
 	nextID      uint64             // guarded by mu
 	failingFrom time.Time          // guarded by mu: start of a run of unreachable-database failures
@@ -58,6 +60,7 @@ func newPoller(m *Manager, snap *schema.Snapshot, pl *planned, stmt *pgsql.Multi
 		log:      m.log.With(slog.String(logKeyRole, pl.key.role), slog.String(logKeyOperation, pl.key.opName)),
 		stream:   pl.root.Stream != nil,
 		wake:     make(chan struct{}, 1),
+		changed:  make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		cohorts:  map[string]*cohort{},
 		interval: m.o.LiveInterval, batchSize: m.o.LiveBatchSize,
@@ -73,6 +76,7 @@ func newPoller(m *Manager, snap *schema.Snapshot, pl *planned, stmt *pgsql.Multi
 func (p *poller) setPlanLocked(snap *schema.Snapshot, root *plan.Root, stmt *pgsql.Multiplexed) {
 	p.snap, p.root, p.stmt = snap, root, stmt
 	p.readsAll = readsWholeSession(root)
+	p.reads = root.Reads()
 	p.consts = make([]any, len(stmt.Params))
 	for i, s := range stmt.Params {
 		if s.Const != nil {
@@ -122,21 +126,72 @@ func (p *poller) wakeup() {
 	}
 }
 
+// notifyChanged asks for a poll of every cohort soon (coalesced).
+func (p *poller) notifyChanged() {
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+}
+
+// readsTables returns the tables the poller's plan reads.
+func (p *poller) readsTables() plan.Tables {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reads
+}
+
 // shutdown stops the poller goroutine; it does not wait for it.
 func (p *poller) shutdown() { p.stopOnce.Do(func() { close(p.stop) }) }
 
-// run polls every interval, and at once when a new cohort waits.
+// Note [write-triggered polls]: besides its interval, a poller polls when
+// a mutation committed through graft wrote a table its plan reads
+// (Manager.Changed), so a change made through graft reaches subscribers
+// in the time of one statement instead of up to one interval. Such polls
+// are at least ChangeGap apart, so a burst of writes costs one poll per
+// gap. Writes graft does not see (triggers, other clients) still arrive
+// with the interval's poll.
+
+// run polls every interval, at once when a new cohort waits, and soon
+// after a write through graft to a table the plan reads.
 func (p *poller) run() {
 	t := time.NewTicker(p.interval)
 	defer t.Stop()
+	gap := p.m.o.ChangeGap
+	if gap <= 0 {
+		gap = 50 * time.Millisecond
+	}
+	var last time.Time
+	var pending *time.Timer // a write-triggered poll waiting for the gap
+	var pendingC <-chan time.Time
+	full := func() {
+		last = time.Now()
+		p.poll(false)
+	}
 	for {
 		select {
 		case <-p.stop:
+			if pending != nil {
+				pending.Stop()
+			}
 			return
 		case <-p.wake:
 			p.poll(true)
 		case <-t.C:
-			p.poll(false)
+			full()
+		case <-p.changed:
+			if pendingC != nil {
+				continue // already scheduled
+			}
+			if wait := gap - time.Since(last); wait > 0 {
+				pending = time.NewTimer(wait)
+				pendingC = pending.C
+				continue
+			}
+			full()
+		case <-pendingC:
+			pending, pendingC = nil, nil
+			full()
 		}
 	}
 }
