@@ -122,6 +122,11 @@ func IsTrue(e Expr) bool {
 type Column struct {
 	Name string // SQL name
 	Type *catalog.Type
+	// Cond, when set, is the condition under which the role may see the
+	// column (inherited roles, Note [inherited role columns] in package
+	// schema): elsewhere the column reads as NULL, in filters, sort keys
+	// and aggregates as in the output.
+	Cond Expr
 }
 
 // Operand is a value cast to a type.

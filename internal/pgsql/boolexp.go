@@ -39,7 +39,10 @@ func (c *compiler) boolExpr(e boolexp.Expr, alias, root string) (Expr, error) {
 		}
 		return Not{Expr: s}, nil
 	case *boolexp.Compare:
-		var lhs Expr = Col{Table: alias, Name: e.Column.Name}
+		lhs, err := c.column(e.Column, alias)
+		if err != nil {
+			return nil, err
+		}
 		if e.Cast != nil {
 			lhs = Cast{Expr: lhs, Type: castType(*e.Cast)}
 		}
@@ -182,7 +185,11 @@ func (c *compiler) aggregatePredicate(e *boolexp.AggregatePredicate, alias strin
 	default:
 		args := make([]Expr, len(e.Columns))
 		for i, col := range e.Columns {
-			args[i] = Col{Table: inner, Name: col.Name}
+			x, err := c.column(col, inner)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = x
 		}
 		arg := Expr(RowExpr{Elems: args})
 		if len(args) == 1 {

@@ -153,9 +153,12 @@ func (c *compiler) base(s *plan.Select, alias, parent string) (*Select, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(s.DistinctOn) > 0 {
-		for _, d := range s.DistinctOn {
-			q.DistinctOn = append(q.DistinctOn, Col{Table: alias, Name: d.Name})
+	// DISTINCT ON must repeat the leading ORDER BY expressions exactly
+	// (plan checks that distinct_on prefixes order_by; without order_by the
+	// keys are the distinct columns), parameters included: reuse them.
+	for i := range s.DistinctOn {
+		if i < len(keys) {
+			q.DistinctOn = append(q.DistinctOn, keys[i].Expr)
 		}
 	}
 	q.OrderBy = keys
@@ -241,7 +244,11 @@ func (c *compiler) orderItems(s *plan.Select, alias string) ([]OrderItem, error)
 	var out []OrderItem
 	if len(s.OrderBy) == 0 {
 		for _, d := range s.DistinctOn {
-			out = append(out, OrderItem{Expr: Col{Table: alias, Name: d.Name}})
+			e, err := c.column(d, alias)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, OrderItem{Expr: e})
 		}
 		return out, nil
 	}
@@ -279,7 +286,7 @@ func (c *compiler) orderExpr(ob plan.OrderBy, alias string) (Expr, error) {
 	}
 	switch {
 	case ob.Column != nil:
-		return Col{Table: alias, Name: ob.Column.Name}, nil
+		return c.column(*ob.Column, alias)
 	case ob.Computed != nil:
 		return c.call(ob.Computed, alias)
 	case ob.Agg != nil:
@@ -290,7 +297,11 @@ func (c *compiler) orderExpr(ob plan.OrderBy, alias string) (Expr, error) {
 		}
 		var agg Expr = CountStar{}
 		if ob.Agg.Op != "count" {
-			agg = &Func{Name: ob.Agg.Op, Args: []Expr{Col{Table: inner, Name: ob.Agg.Column.Name}}}
+			col, err := c.column(*ob.Agg.Column, inner)
+			if err != nil {
+				return nil, err
+			}
+			agg = &Func{Name: ob.Agg.Op, Args: []Expr{col}}
 		}
 		var from FromItem = FromTable{Name: ob.Agg.Rel.Target, Alias: inner}
 		if ob.Agg.Computed != nil {
@@ -353,6 +364,20 @@ func (c *compiler) call(fc *plan.FunctionCall, alias string) (*Func, error) {
 		f.Named = nil
 	}
 	return f, nil
+}
+
+// column is a column reference of a row of alias, read as NULL where the
+// role may not see it (boolexp.Column.Cond, inherited roles).
+func (c *compiler) column(col boolexp.Column, alias string) (Expr, error) {
+	ref := Col{Table: alias, Name: col.Name}
+	if col.Cond == nil {
+		return ref, nil
+	}
+	cond, err := c.boolExpr(col.Cond, alias, alias)
+	if err != nil {
+		return nil, err
+	}
+	return &Case{Whens: []When{{Cond: cond, Then: ref}}, Else: Keyword("NULL")}, nil
 }
 
 // maxObjectFields is how many fields json_build_object takes (100 arguments).
@@ -519,7 +544,11 @@ func (c *compiler) aggregateFields(fields []*plan.Field, alias string) (Expr, er
 			default:
 				args := make([]Expr, len(f.CountColumns))
 				for i, col := range f.CountColumns {
-					args[i] = Col{Table: alias, Name: col.Name}
+					e, err := c.column(col, alias)
+					if err != nil {
+						return nil, err
+					}
+					args[i] = e
 				}
 				arg := args[0]
 				if len(args) > 1 {

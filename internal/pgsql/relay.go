@@ -51,8 +51,10 @@ func (c *compiler) connectionJSON(s *plan.Select, parent string) (*Select, error
 		b.Columns = append(b.Columns, SelectItem{Expr: k.Expr, Alias: fmt.Sprintf("__k%d", i)})
 	}
 	b.Columns = append(b.Columns, SelectItem{Expr: Raw("row_number() OVER (ORDER BY " + orderText(keys) + ")"), Alias: "__rn"})
-	for _, d := range s.DistinctOn {
-		b.DistinctOn = append(b.DistinctOn, Col{Table: n, Name: d.Name})
+	for i := range s.DistinctOn {
+		if i < len(keys) {
+			b.DistinctOn = append(b.DistinctOn, keys[i].Expr) // as in base: the same expressions as ORDER BY
+		}
 	}
 	if s.PermLimit > 0 {
 		lim, err := c.limit(s)

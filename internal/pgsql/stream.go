@@ -59,7 +59,10 @@ func CompileStream(root *plan.Root) (*Multiplexed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile %s: %w", f.Alias, err)
 	}
-	col := Col{Table: alias, Name: root.Stream.Column.Name}
+	col, err := c.column(root.Stream.Column, alias)
+	if err != nil {
+		return nil, fmt.Errorf("compile %s: %w", f.Alias, err)
+	}
 	last := &BinOp{Op: "->>",
 		L: &Func{Name: "json_agg", Args: []Expr{col}, OrderBy: []OrderItem{{Expr: col, Desc: !root.Stream.Desc}}},
 		R: Keyword("0"),

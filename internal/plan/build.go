@@ -266,6 +266,19 @@ func (b *builder) perm(t *schema.Table, path string) (*schema.SelectPerm, error)
 	return p, nil
 }
 
+// visible returns column c of t as the role sees it: with the condition
+// under which an inherited role may see it (nil for an ordinary role), so
+// that filters, sort keys and aggregates read NULL where the output would
+// (hasura/graphql-engine: Test/Auth/Authorization/InheritedRoles/
+// ColumnRedactionSpec.hs).
+func (b *builder) visible(t *schema.Table, c *schema.Column) boolexp.Column {
+	col := c.BoolexpColumn()
+	if p, ok := t.SelectPermission(b.role); ok {
+		col.Cond = p.Columns[c.Name]
+	}
+	return col
+}
+
 func permFilter(p *schema.SelectPerm) boolexp.Expr {
 	if p == nil || boolexp.IsTrue(p.Filter) {
 		return nil
@@ -327,7 +340,7 @@ func (b *builder) listArgs(s *Select, t *schema.Table, args ast.ArgumentList, pa
 				if !ok {
 					return apierr.New(apierr.ValidationFailed, "unexpected value '%s' for distinct_on", n).At(apath)
 				}
-				s.DistinctOn = append(s.DistinctOn, c.BoolexpColumn())
+				s.DistinctOn = append(s.DistinctOn, b.visible(t, c))
 			}
 		case "limit", "offset":
 			if b.isNullLiteral(v) {
@@ -404,7 +417,7 @@ func (b *builder) byPk(t *schema.Table, args ast.ArgumentList, set ast.Selection
 			return nil, apierr.New(apierr.ValidationFailed, "missing required field '%s'", c.Field).At(path + ".args")
 		}
 		op := b.operand(astVal(a.Value), c.Operand())
-		and = append(and, &boolexp.Compare{Column: c.BoolexpColumn(), Op: boolexp.OpEq, Args: []boolexp.Operand{op}})
+		and = append(and, &boolexp.Compare{Column: b.visible(t, c), Op: boolexp.OpEq, Args: []boolexp.Operand{op}})
 	}
 	s := &Select{Shape: One, Table: t, Perm: permFilter(p), Where: and}
 	s.Fields, err = b.rowFields(t, p, set, path)
@@ -611,7 +624,7 @@ func (b *builder) aggregateObject(t *schema.Table, p *schema.SelectPerm, cf *col
 						if !ok {
 							return nil, apierr.New(apierr.ValidationFailed, "unexpected value '%s' for columns", n).At(spath + ".args.columns")
 						}
-						f.CountColumns = append(f.CountColumns, c.BoolexpColumn())
+						f.CountColumns = append(f.CountColumns, b.visible(t, c))
 					}
 				case "distinct":
 					d, _ := b.boolean(astVal(a.Value))

@@ -43,7 +43,7 @@ func (b *builder) orderKeys(t *schema.Table, steps []*RelStep, names []string, v
 			if err != nil {
 				return nil, err
 			}
-			col := c.BoolexpColumn()
+			col := b.visible(t, c)
 			ob.Column, ob.Path = &col, steps
 			ob.CursorPath, ob.Type = appendName(names, c.Name), c.Operand()
 			out = append(out, ob)
@@ -168,7 +168,7 @@ func (b *builder) aggregateOrder(target *schema.Table, src AggregateKey, steps [
 			if err != nil {
 				return nil, err
 			}
-			col := c.BoolexpColumn()
+			col := b.visible(target, c)
 			key := src
 			key.Op, key.Column = e.name, &col
 			ob.Agg, ob.Path = &key, steps

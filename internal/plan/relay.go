@@ -33,7 +33,7 @@ func (b *builder) connection(t *schema.Table, fn *FunctionCall, args ast.Argumen
 	if err := b.listArgs(s, t, args, path); err != nil {
 		return nil, err
 	}
-	s.OrderBy = withPrimaryKey(s.OrderBy, t)
+	s.OrderBy = b.withPrimaryKey(s.OrderBy, t)
 	if err := b.connectionArgs(s, args, path+".args"); err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (b *builder) connection(t *schema.Table, fn *FunctionCall, args ast.Argumen
 
 // withPrimaryKey appends t's primary key columns that order_by does not
 // already sort by, so that cursors identify rows.
-func withPrimaryKey(obs []OrderBy, t *schema.Table) []OrderBy {
+func (b *builder) withPrimaryKey(obs []OrderBy, t *schema.Table) []OrderBy {
 	for _, c := range t.PrimaryKey {
 		present := false
 		for _, ob := range obs {
@@ -104,7 +104,7 @@ func withPrimaryKey(obs []OrderBy, t *schema.Table) []OrderBy {
 			}
 		}
 		if !present {
-			col := c.BoolexpColumn()
+			col := b.visible(t, c)
 			obs = append(obs, OrderBy{Column: &col, CursorPath: []string{c.Name}, Type: c.Operand()})
 		}
 	}
@@ -224,7 +224,7 @@ func (b *builder) node(args ast.ArgumentList, set ast.SelectionSet, path string)
 	}
 	var where boolexp.And
 	for i, c := range t.PrimaryKey {
-		where = append(where, &boolexp.Compare{Column: c.BoolexpColumn(), Op: boolexp.OpEq, Args: []boolexp.Operand{{Value: boolexp.Const{V: pk[i]}, Type: c.Operand()}}})
+		where = append(where, &boolexp.Compare{Column: b.visible(t, c), Op: boolexp.OpEq, Args: []boolexp.Operand{{Value: boolexp.Const{V: pk[i]}, Type: c.Operand()}}})
 	}
 	s := &Select{Shape: One, Table: t, Perm: permFilter(p), Where: where}
 	s.Fields, err = b.rowFields(t, p, set, path)

@@ -100,7 +100,7 @@ func (b *builder) streamSelect(t *schema.Table, args ast.ArgumentList, set ast.S
 						return nil, apierr.New(apierr.ValidationFailed, "field '%s' not found in type: '%s'", iv.name, t.TypeName+"_stream_cursor_value_input").At(apath)
 					}
 					found++
-					st.Column, st.Type, st.Desc = c.BoolexpColumn(), c.Operand(), desc
+					st.Column, st.Type, st.Desc = b.visible(t, c), c.Operand(), desc
 					st.Initial = b.operand(iv.v, c.Operand())
 				}
 			}

@@ -75,7 +75,7 @@ func (b *builder) fieldExp(t *schema.Table, name string, v val, path string) (bo
 		return nil, apierr.New(apierr.ValidationFailed, "unexpected null value for type '%s'", name).At(path)
 	}
 	if c, ok := t.ColumnByField(name); ok {
-		ops, err := b.columnOps(c.BoolexpColumn(), nil, v, path)
+		ops, err := b.columnOps(b.visible(t, c), nil, v, path)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +337,7 @@ func (b *builder) aggregatePredicate(r *schema.Relationship, v val, path string)
 					if !ok {
 						return nil, apierr.New(apierr.ValidationFailed, "unexpected value '%s' for arguments", n).At(apath)
 					}
-					ap.Columns = append(ap.Columns, c.BoolexpColumn())
+					ap.Columns = append(ap.Columns, b.visible(r.Target, c))
 				}
 			case "distinct":
 				d, _ := b.boolean(a.v)
