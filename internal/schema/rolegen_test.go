@@ -223,6 +223,15 @@ var goldenCases = []struct {
 	{"kitchen_sink_user", kitchenSink, "user", false},
 	{"relay_admin", func() *Model { m, _, _ := authorArticle(); return m }, "admin", true},
 	{"relay_user", userModel, "user", true},
+	{"relay_hidden_key", func() *Model {
+		// The role may not read author.id: author rows are no Relay
+		// nodes (no author_connection, no Node, no author_connection
+		// relationship field) since an id or cursor would reveal the key.
+		m, author, article := authorArticle()
+		selectPerm(author, "user", false, "name")
+		selectPerm(article, "user", false)
+		return m
+	}, "user", true},
 	{"graphql_default", func() *Model {
 		m, _, _ := authorArticle()
 		m.Options.NamingConvention = "graphql-default"
