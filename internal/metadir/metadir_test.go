@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/graftql/graft/internal/metadata"
 	"github.com/graftql/graft/internal/metadir"
@@ -354,4 +355,59 @@ func TestMetadataDir(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFiles_UnsafeNames checks that names PostgreSQL allows but a file
+// system reads as paths never put a file outside the directory: a table
+// named with / or .. is escaped into one file name and reads back as
+// itself; a database name that is a path is refused.
+func TestFiles_UnsafeNames(t *testing.T) {
+	tableDoc := `{"version":3,"sources":[{"name":"default","kind":"postgres","configuration":{},
+	"tables":[{"table":{"schema":"..","name":"../../../../tmp/evil"}},{"table":{"schema":"public","name":"a%2Fb"}},{"table":{"schema":"public","name":"a/b"}}]}]}`
+	var md metadata.Metadata
+	if err := json.Unmarshal([]byte(tableDoc), &md); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	dir := filepath.Join(out, "metadata")
+	if err := metadir.Write(dir, &md); err != nil {
+		t.Fatalf("Write: %v", err)
+	}
+	tree := readTree(t, out)
+	var tables []string
+	for name := range tree {
+		if !strings.HasPrefix(name, "metadata/") {
+			t.Errorf("file written outside the directory: %s", name)
+		}
+		if strings.HasPrefix(name, "metadata/databases/default/tables/") {
+			tables = append(tables, strings.TrimPrefix(name, "metadata/databases/default/tables/"))
+		}
+	}
+	wantTables := []string{"tables.yaml", ".._..%2F..%2F..%2F..%2Ftmp%2Fevil.yaml", "public_a%252Fb.yaml", "public_a%2Fb.yaml"}
+	if diff := cmp.Diff(wantTables, tables, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("table files (-want +got):\n%s", diff)
+	}
+	again, err := metadir.Read(dir)
+	if err != nil {
+		t.Fatalf("Read written: %v", err)
+	}
+	if diff := cmp.Diff(mustJSON(t, md.Sources), mustJSON(t, again.Sources)); diff != "" {
+		t.Errorf("Read(Write(md)) (-md +again):\n%s", diff)
+	}
+
+	for _, name := range []string{"..", "../x", `a\b`, ""} {
+		doc := `{"version":3,"sources":[{"name":` + strconvQuote(name) + `,"kind":"postgres","configuration":{},"tables":[]}]}`
+		var md metadata.Metadata
+		if err := json.Unmarshal([]byte(doc), &md); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := metadir.Files(&md); !errors.Is(err, metadir.ErrUnsafeName) {
+			t.Errorf("database %q: err = %v, want ErrUnsafeName", name, err)
+		}
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

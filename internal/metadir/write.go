@@ -3,6 +3,7 @@ package metadir
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -30,6 +31,9 @@ func Write(dir string, md *metadata.Metadata) error {
 		return fmt.Errorf("clear %s: %w", filepath.Join(dir, "databases"), err)
 	}
 	for name, b := range files {
+		if !localPath(name) {
+			return fmt.Errorf("write %q: %w", name, ErrUnsafeName)
+		}
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return err
@@ -81,6 +85,9 @@ func Files(md *metadata.Metadata) (map[string][]byte, error) {
 	}
 	files := map[string][]byte{}
 	put := func(name string, v any) error {
+		if !localPath(name) {
+			return fmt.Errorf("write %q: %w", name, ErrUnsafeName)
+		}
 		b, err := encodeYAML(v)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
@@ -169,6 +176,9 @@ func mapping(key string, v *yaml.Node) *yaml.Node {
 // (cli/internal/metadataobject/sources/sources.go, Export).
 func writeSource(src *yaml.Node, put func(string, any) error) (*yaml.Node, error) {
 	name := mapString(src, "name")
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`+"\x00") {
+		return nil, fmt.Errorf("database %q: %w", name, ErrUnsafeName)
+	}
 	sortKeys(mapGet(src, "customization"))
 	if tables := mapGet(src, "tables"); tables != nil && tables.Kind == yaml.SequenceNode {
 		sortItems(tables, func(t *yaml.Node) string { return qualifiedKey(mapGet(t, "table")) })
@@ -240,13 +250,34 @@ func objectFileName(n *yaml.Node) string {
 		for _, c := range n.Content {
 			parts = append(parts, c.Value)
 		}
-		return strings.Join(parts, "_") + ".yaml"
+		return fileElem(strings.Join(parts, "_")) + ".yaml"
 	}
 	ns := mapString(n, "schema")
 	if ns == "" {
 		ns = mapString(n, "dataset")
 	}
-	return ns + "_" + mapString(n, "name") + ".yaml"
+	return fileElem(ns+"_"+mapString(n, "name")) + ".yaml"
+}
+
+// ErrUnsafeName is returned for metadata whose names would put a file
+// outside the metadata directory.
+var ErrUnsafeName = errors.New("name cannot be a file name in the metadata directory")
+
+// fileElem makes s one path element. PostgreSQL names may hold / and \,
+// which would name directories; such names are written with /, \, NUL
+// and % percent-encoded, so that no two names share a file. Names without
+// those characters keep the CLI's file name.
+func fileElem(s string) string {
+	if !strings.ContainsAny(s, "/\\\x00%") {
+		return s
+	}
+	return strings.NewReplacer("%", "%25", "/", "%2F", "\\", "%5C", "\x00", "%00").Replace(s)
+}
+
+// localPath reports whether the slash-separated name stays inside the
+// directory it is relative to.
+func localPath(name string) bool {
+	return name != "" && !strings.Contains(name, `\`) && filepath.IsLocal(filepath.FromSlash(name)) && path.Clean(name) == name
 }
 
 // fixTable puts a table's keys in Hasura's export order
