@@ -11,9 +11,13 @@ require (
 	golang.org/x/tools v0.52.0
 )
 
-require gopkg.in/yaml.v3 v3.0.1
+require (
+	github.com/pquerna/otp v1.5.0
+	gopkg.in/yaml.v3 v3.0.1
+)
 
 require (
+	github.com/boombuler/barcode v1.0.1-0.20190219062509-6c824513bacc // indirect
 	github.com/kr/text v0.2.0 // indirect
 	github.com/rogpeppe/go-internal v1.16.0 // indirect
 )
@@ -34,7 +38,7 @@ require (
 	github.com/lestrrat-go/option/v2 v2.0.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
 	github.com/valyala/fastjson v1.6.10 // indirect
-	golang.org/x/crypto v0.55.0 // indirect
+	golang.org/x/crypto v0.55.0
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )

@@ -61,9 +61,22 @@ ws_clients() {
 	)
 }
 
+# nhost_clients installs Nhost's npm clients that test/nhost drives
+# (@nhost/nhost-js 4.x and 3.x, jsqr, pngjs) when the lock file changed.
+nhost_clients() {
+	command -v npm >/dev/null || { echo "npm not found: test/nhost needs Node.js and npm" >&2; return 1; }
+	(
+		cd test/nhost || exit 1
+		if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+			npm ci --no-audit --no-fund --loglevel=error || exit 1
+		fi
+	)
+}
+
 step gofmt check_gofmt
 step "console build" console_build
 step "websocket clients" ws_clients
+step "nhost clients" nhost_clients
 step "go vet" go vet ./...
 step "go test" go test -timeout 15m ./...
 step "console browser tests" console_browser_tests

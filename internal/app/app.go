@@ -7,6 +7,10 @@
 //	App.Run: http.Server, metadata sync [, demo cluster watch] run together;
 //	         the first to stop (or ctx) stops all, then pools and cluster close.
 //
+// With GRAFT_AUTH_ENABLED the sign-in service (package signin) migrates
+// schema auth before the metadata loads, the authenticator trusts its key,
+// its tables are tracked after the metadata loads, and it serves /auth/v1.
+//
 // main builds the Config and calls [New] then [App.Run]; tests do the same
 // with port 0 and read [App.Addr], or serve [App.Handler] themselves.
 package app
@@ -33,6 +37,7 @@ import (
 	"github.com/graftql/graft/internal/metaapi"
 	"github.com/graftql/graft/internal/pglocal"
 	"github.com/graftql/graft/internal/schema"
+	"github.com/graftql/graft/internal/signin"
 	"github.com/graftql/graft/internal/subscription"
 	"github.com/graftql/graft/internal/ws"
 )
@@ -64,6 +69,7 @@ type App struct {
 	meta       *metaapi.Service
 	ws         *ws.Server // websockets and subscriptions
 	auth       *auth.Service
+	signin     *signin.Service // GRAFT_AUTH_ENABLED only
 	handler    http.Handler
 	httpServer *http.Server
 	listener   net.Listener
@@ -104,9 +110,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }
 	}
-	if err := checkSupported(&cfg); err != nil {
-		return nil, err
-	}
 	a := &App{cfg: cfg, log: opts.Logger, stdout: opts.Stdout}
 	defer func() {
 		if err != nil {
@@ -114,8 +117,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 		}
 	}()
 
-	if err := a.startAuth(ctx); err != nil {
-		return nil, err
+	if !cfg.AuthEnabled {
+		// Without the sign-in service, a bad JWT config stops startup before
+		// any database is touched; with it, authentication waits for the
+		// service's key (startSignIn).
+		if err := a.startAuth(ctx, nil); err != nil {
+			return nil, err
+		}
 	}
 	// Bind the HTTP port first: the demo's private PostgreSQL picks a free
 	// port too, and must not take the one asked for.
@@ -149,6 +157,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	}
 	if a.demo != nil {
 		if err := a.loadDemoData(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.AuthEnabled {
+		if err := a.startSignIn(ctx, opts.Version); err != nil {
 			return nil, err
 		}
 	}
@@ -188,6 +201,11 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 			return nil, err
 		}
 	}
+	if a.signin != nil {
+		if err := a.signin.Track(ctx, a.meta.Metadata); err != nil {
+			return nil, fmt.Errorf("GRAFT_AUTH_ENABLED: %w", err)
+		}
+	}
 
 	a.handler = a.newServer(opts.Version).Handler()
 	if err := a.listen(); err != nil {
@@ -199,17 +217,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 		a.printBanner()
 	}
 	return a, nil
-}
-
-// checkSupported refuses settings graft accepts but does not implement
-// yet, rather than ignoring them: a server that silently skips a feature
-// its users count on would be worse than one that does not start.
-func checkSupported(cfg *config.Config) error {
-	switch {
-	case cfg.AuthEnabled:
-		return errors.New("GRAFT_AUTH_ENABLED: graft's sign-up and sign-in endpoints are not available yet; unset it")
-	}
-	return nil
 }
 
 // openPool configures a pool from the database URL and the pool settings.
@@ -355,6 +362,15 @@ func (a *App) Run(ctx context.Context) error {
 	})
 
 	comps = append(comps, a.websocketComponent(ctx))
+
+	if a.signin != nil {
+		sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		comps = append(comps, component{
+			name: "sign-in service",
+			run:  func() error { return a.signin.Run(sctx) },
+			stop: cancel,
+		})
+	}
 
 	if a.cfg.SchemaSyncPollInterval > 0 {
 		syncCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -156,6 +156,9 @@ func (a *App) printBanner() {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ngraft is serving the demo database\n\n")
 	fmt.Fprintf(&b, "  GraphQL API   %s\n", endpoint)
+	if a.signin != nil {
+		fmt.Fprintf(&b, "  Sign-in API   %s/auth/v1   (Nhost Auth's API: @nhost/nhost-js authUrl)\n", base)
+	}
 	if a.cfg.EnableConsole {
 		fmt.Fprintf(&b, "  Console       %s/console\n", base)
 	}

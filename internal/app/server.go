@@ -32,6 +32,7 @@ func (a *App) newServer(version string) *server.Server {
 		Config:              func() any { return a.serverConfig(version) },
 		Healthy:             func(ctx context.Context) error { return a.metaPool.Ping(ctx) },
 		WebSocket:           a.newWebSocket(),
+		SignIn:              a.signInHandler(),
 	})
 }
 
@@ -93,4 +94,12 @@ func nilIfEmpty(s string) any {
 		return nil
 	}
 	return s
+}
+
+// signInHandler is the sign-in service's handler, nil when it is off.
+func (a *App) signInHandler() http.Handler {
+	if a.signin == nil {
+		return nil
+	}
+	return a.signin.Handler()
 }

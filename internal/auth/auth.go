@@ -196,6 +196,10 @@ type Options struct {
 	// AuthHookTimeout bounds one webhook call; zero means 30s. A hook that
 	// does not answer in time denies the request with a 500 error.
 	AuthHookTimeout time.Duration
+	// LocalKeys are trusted as a JWT config of their own when neither
+	// JWTSecret nor JWTSecrets is set (see [LocalKey]); they need an admin
+	// secret, as any JWT config does. Ignored when JWT is configured.
+	LocalKeys []LocalKey
 
 	// HTTPClient fetches JWK sets and calls the webhook; nil means a
 	// client of its own.
@@ -285,6 +289,18 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	case o.UnauthorizedRole != "" && (len(o.AdminSecrets) == 0 || o.AuthHook != ""):
 		return nil, errors.New("Fatal Error: --unauthorized-role (HASURA_GRAPHQL_UNAUTHORIZED_ROLE)" + needsSecret +
 			" and is not allowed when --auth-hook (HASURA_GRAPHQL_AUTH_HOOK) is set")
+	case len(cfgs) == 0 && len(o.LocalKeys) > 0 && o.AuthHook != "":
+		return nil, errors.New("GRAFT_AUTH_ENABLED: the sign-in service's tokens cannot be trusted together with HASURA_GRAPHQL_AUTH_HOOK")
+	case len(cfgs) == 0 && len(o.LocalKeys) > 0 && len(o.AdminSecrets) == 0:
+		return nil, errors.New("GRAFT_AUTH_ENABLED: the sign-in service's tokens need HASURA_GRAPHQL_ADMIN_SECRET, as JWT does")
+	}
+	var local *keySet
+	if len(cfgs) == 0 && len(o.LocalKeys) > 0 {
+		c, ks, err := localConfig(o.LocalKeys)
+		if err != nil {
+			return nil, err
+		}
+		cfgs, local = []*JWTConfig{c}, ks
 	}
 
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -293,6 +309,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		s.jwt = &jwtMode{unauthorizedRole: o.UnauthorizedRole}
 		for _, c := range cfgs {
 			v := &jwtVerifier{cfg: c, cache: newTokenCache(o.TokenCacheSize), now: o.Now}
+			if local != nil {
+				v.keys = staticKeys{local}
+				s.jwt.verifiers = append(s.jwt.verifiers, v)
+				continue
+			}
 			if c.JWKURL == "" {
 				v.keys = staticKeys{&keySet{keys: []verifyKey{{algs: []jwa.SignatureAlgorithm{c.alg}, key: c.staticKey}}}}
 			} else {

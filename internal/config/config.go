@@ -217,9 +217,12 @@ type Config struct {
 	// (GRAFT_DATA_DIR), default ".graft" in the working directory. Used only
 	// in demo mode.
 	DataDir string
-	// AuthEnabled turns on graft's own sign-up and sign-in endpoints
-	// (GRAFT_AUTH_ENABLED), default false.
+	// AuthEnabled turns on graft's own sign-up and sign-in endpoints under
+	// /auth/v1 (GRAFT_AUTH_ENABLED), default false, but true in demo mode
+	// when the variable is unset (see [Load]).
 	AuthEnabled bool
+	// SignIn configures the sign-in service (AUTH_* and GRAFT_AUTH_*).
+	SignIn SignIn
 }
 
 // API is one of the APIs HASURA_GRAPHQL_ENABLED_APIS can switch on.
@@ -290,6 +293,7 @@ func DefaultConfig() Config {
 		EventsFetchBatchSize:             100,
 		AsyncActionsFetchInterval:        time.Second,
 		DataDir:                          ".graft",
+		SignIn:                           DefaultSignIn(),
 	}
 }
 

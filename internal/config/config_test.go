@@ -26,7 +26,9 @@ func TestLoad_Defaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(DefaultConfig(), got); diff != "" {
+	want := DefaultConfig()
+	want.AuthEnabled = true // on by default in demo mode
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Load with nothing set (-want +got):\n%s", diff)
 	}
 	if !got.DemoMode() {
@@ -205,6 +207,27 @@ func TestLoad(t *testing.T) {
 			want: func(c *Config) { c.DataDir = "/var/lib/graft"; c.AuthEnabled = true },
 		},
 		{
+			name: "AuthOffInDemo",
+			env:  map[string]string{"GRAFT_AUTH_ENABLED": "false"},
+			want: func(c *Config) {},
+		},
+		{
+			name: "SignIn",
+			env: map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgres://db/app", "HASURA_GRAPHQL_ADMIN_SECRET": "s",
+				"GRAFT_AUTH_ENABLED": "true", "AUTH_ACCESS_TOKEN_EXPIRES_IN": "60", "AUTH_USER_DEFAULT_ALLOWED_ROLES": "me, editor",
+				"AUTH_RATE_LIMIT_BRUTE_FORCE_INTERVAL": "30s", "AUTH_RATE_LIMIT_BRUTE_FORCE_BURST": "3", "AUTH_PORT": "4000",
+				"GRAFT_AUTH_REFRESH_GRACE_SECONDS": "0", "GRAFT_TRUSTED_PROXIES": "10.0.0.0/8,192.168.1.1", "AUTH_PROVIDER_GITHUB_ENABLED": "false"},
+			want: func(c *Config) {
+				c.DatabaseURL, c.AdminSecret, c.AuthEnabled = "postgres://db/app", "s", true
+				c.SignIn.AccessTokenExpiresIn = time.Minute
+				c.SignIn.DefaultAllowedRoles = []string{"me", "editor"}
+				c.SignIn.RateLimitBruteForce = RateLimit{Burst: 3, Interval: 30 * time.Second}
+				c.SignIn.Ignored = []string{"AUTH_PORT"}
+				c.SignIn.RefreshGrace = 0
+				c.SignIn.TrustedProxies = []string{"10.0.0.0/8", "192.168.1.1"}
+			},
+		},
+		{
 			name: "IgnoredPlanCacheSize",
 			env:  map[string]string{"HASURA_GRAPHQL_QUERY_PLAN_CACHE_SIZE": "4000"},
 			want: func(c *Config) {},
@@ -219,6 +242,9 @@ func TestLoad(t *testing.T) {
 			}
 			want := DefaultConfig()
 			tt.want(&want)
+			if want.DemoMode() && tt.env["GRAFT_AUTH_ENABLED"] == "" {
+				want.AuthEnabled = true // on by default in demo mode
+			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("Load (-want +got):\n%s", diff)
 			}
@@ -279,6 +305,12 @@ var badEnv = map[string]string{
 	"admin_secrets_not_list": `HASURA_GRAPHQL_ADMIN_SECRETS: not a JSON list of strings: invalid character 's' looking for beginning of value`,
 	"jwt_secret_not_json":    `HASURA_GRAPHQL_JWT_SECRET: not a JSON object: invalid character 'H' looking for beginning of value`,
 	"graft_auth_enabled":     `GRAFT_AUTH_ENABLED: "on" is not a boolean (use true or false)`,
+	"auth_without_secret":    "GRAFT_AUTH_ENABLED: requires HASURA_GRAPHQL_ADMIN_SECRET: without an admin secret every request is admin and the tokens of the sign-in service would mean nothing",
+	"auth_refused_provider":  "AUTH_PROVIDER_GITHUB_ENABLED: graft's sign-in service does not provide this yet; unset it",
+	"auth_verify_no_smtp":    "AUTH_EMAIL_SIGNIN_EMAIL_VERIFIED_REQUIRED: true needs AUTH_SMTP_HOST, or users could never verify their email",
+	"auth_jwt_secrets":       "GRAFT_AUTH_ENABLED: HASURA_GRAPHQL_JWT_SECRETS is not supported with the sign-in service; use HASURA_GRAPHQL_JWT_SECRET or none (graft then generates a key)",
+	"auth_smtp_method":       `AUTH_SMTP_AUTH_METHOD: "XOAUTH2" is not PLAIN, LOGIN or CRAM-MD5`,
+	"auth_trusted_proxies":   `GRAFT_TRUSTED_PROXIES: "10.0.0.0/33" is not a CIDR such as 10.0.0.0/8 or an IP address`,
 
 	// Hasura's startup checks, with its exact texts.
 	"jwt_without_admin_secret":                "Fatal Error : --jwt-secret (HASURA_GRAPHQL_JWT_SECRET) requires --admin-secret (HASURA_GRAPHQL_ADMIN_SECRET) or  --access-key (HASURA_GRAPHQL_ACCESS_KEY) to be set",

@@ -73,6 +73,11 @@ func Load(getenv func(string) string, args []string) (Config, error) {
 			return Config{}, fmt.Errorf("--%s: %w", s.flags[0], err)
 		}
 	}
+	// The demo shows the whole product: the sign-in service is on unless
+	// GRAFT_AUTH_ENABLED says otherwise.
+	if c.DemoMode() && getenv("GRAFT_AUTH_ENABLED") == "" {
+		c.AuthEnabled = true
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}

@@ -93,5 +93,8 @@ func (c *Config) Validate() error {
 	if c.DemoMode() && c.DataDir == "" {
 		return errors.New("GRAFT_DATA_DIR: empty, but demo mode (no HASURA_GRAPHQL_DATABASE_URL) needs a data directory")
 	}
+	if c.AuthEnabled {
+		return c.validateSignIn()
+	}
 	return nil
 }

@@ -59,7 +59,15 @@ var allowedModules = map[string]bool{
 	"golang.org/x/sync":               true,
 	"golang.org/x/text":               true, // pgx
 	"golang.org/x/crypto":             true,
-	"github.com/lestrrat-go/jwx/v3":   true,
+	// x/crypto's argon2 and blake2b pick their assembly by CPU features
+	// (golang.org/x/sys/cpu); go mod graph: golang.org/x/crypto.
+	"golang.org/x/sys":              true,
+	"github.com/lestrrat-go/jwx/v3": true,
+	// TOTP codes, secrets and otpauth URIs, and the QR image of one
+	// (signin's MFA): the library Nhost Auth uses (Apache-2.0; go mod
+	// graph: pquerna/otp -> boombuler/barcode, MIT).
+	"github.com/pquerna/otp":       true,
+	"github.com/boombuler/barcode": true,
 	// jwx's own dependencies: its author's helper modules and a JSON
 	// scanner (go mod graph: github.com/lestrrat-go/jwx/v3).
 	"github.com/lestrrat-go/blackmagic": true,

@@ -10,7 +10,8 @@ import (
 	"sync"
 )
 
-// middleware adds x-request-id, CORS (hasura.md §1) and gzip.
+// middleware adds x-request-id, CORS (hasura.md §1) and gzip, and hands
+// the sign-in service its own paths.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("x-request-id")
@@ -18,6 +19,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("x-request-id", id)
+
+		if s.o.SignIn != nil && (r.URL.Path == SignInPrefix || strings.HasPrefix(r.URL.Path, SignInPrefix+"/")) {
+			http.StripPrefix(SignInPrefix, s.o.SignIn).ServeHTTP(w, r)
+			return
+		}
 
 		if !s.o.DisableCORS {
 			if origin := r.Header.Get("Origin"); origin != "" && originAllowed(s.o.CORSDomains, origin) {

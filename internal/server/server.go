@@ -58,7 +58,14 @@ type Options struct {
 	// WebSocket serves GraphQL over websockets on the GraphQL paths (package
 	// ws); nil refuses upgrades.
 	WebSocket WebSocket
+	// SignIn serves graft's sign-in service under [SignInPrefix] (package
+	// signin); nil leaves those paths to the 404 handler. It does its own
+	// CORS, as Nhost Auth does, and sees paths without the prefix.
+	SignIn http.Handler
 }
+
+// SignInPrefix is where the sign-in service is mounted (signin.md §2).
+const SignInPrefix = "/auth/v1"
 
 // WebSocket is the websocket server (package ws).
 type WebSocket interface {
