@@ -297,7 +297,11 @@ func (a *App) listen() error {
 	a.httpServer = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// A whole request, body included, within two minutes, so that a
+		// client trickling a body cannot hold its buffer forever
+		// (websockets are hijacked, which clears the deadline).
+		ReadTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute,
 		MaxHeaderBytes:    a.cfg.MaxTotalHeaderLength,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
