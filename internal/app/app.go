@@ -300,10 +300,10 @@ func (a *App) listen() error {
 		// A whole request, body included, within two minutes, so that a
 		// client trickling a body cannot hold its buffer forever
 		// (websockets are hijacked, which clears the deadline).
-		ReadTimeout: 2 * time.Minute,
-		IdleTimeout: 2 * time.Minute,
-		MaxHeaderBytes:    a.cfg.MaxTotalHeaderLength,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		ReadTimeout:    2 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: a.cfg.MaxTotalHeaderLength,
+		ErrorLog:       slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	return nil
 }
