@@ -63,11 +63,23 @@ var validationRules = func() *rules.Rules {
 	return rules.NewRules(keep...)
 }()
 
+// cycleRules finds fragment cycles, and fragments spread but not defined.
+var cycleRules = rules.NewRules(rules.NoFragmentCyclesRule, rules.KnownFragmentNamesRule)
+
 // Parse parses query and validates it against s.
 func Parse(s *ast.Schema, query string) (*ast.QueryDocument, error) {
-	doc, perr := parser.ParseQuery(&ast.Source{Input: query})
+	doc, perr := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, maxTokens)
 	if perr != nil {
 		return nil, apierr.New(apierr.ValidationFailed, "not a valid graphql query").At("$.query")
+	}
+	// Note [query size limits]: cycles first, so that checkSize may
+	// expand every fragment; then the size, before the rules whose cost
+	// it bounds.
+	if errs := validator.ValidateWithRules(s, doc, cycleRules); len(errs) > 0 {
+		return nil, translate(doc, errs[0])
+	}
+	if err := checkSize(doc); err != nil {
+		return nil, err
 	}
 	acceptStringOffsets(doc)
 	errs := validator.ValidateWithRules(s, doc, validationRules)

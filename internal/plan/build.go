@@ -95,6 +95,10 @@ type collectedField struct {
 func (b *builder) collect(set ast.SelectionSet, typeName string) ([]*collectedField, error) {
 	var out []*collectedField
 	index := map[string]*collectedField{}
+	// A fragment spread twice at one level adds nothing the second time
+	// (CollectFields' visitedFragments in the GraphQL spec); expanding it
+	// again would double the work per fragment of a chain.
+	var spread map[string]bool
 	var walk func(set ast.SelectionSet) error
 	walk = func(set ast.SelectionSet) error {
 		for _, sel := range set {
@@ -134,9 +138,13 @@ func (b *builder) collect(set ast.SelectionSet, typeName string) ([]*collectedFi
 				if err != nil {
 					return err
 				}
-				if !ok || s.Definition == nil || !b.typeApplies(s.Definition.TypeCondition, typeName) {
+				if !ok || s.Definition == nil || spread[s.Name] || !b.typeApplies(s.Definition.TypeCondition, typeName) {
 					continue
 				}
+				if spread == nil {
+					spread = map[string]bool{}
+				}
+				spread[s.Name] = true
 				if err := walk(s.Definition.SelectionSet); err != nil {
 					return err
 				}
