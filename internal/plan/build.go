@@ -460,7 +460,7 @@ func (b *builder) rowField(t *schema.Table, p *schema.SelectPerm, cf *collectedF
 		// the Node interface.
 		return &Field{Alias: cf.alias, Kind: FieldTypename, Typename: t.TypeName}, nil
 	}
-	if name == "id" && b.in.Schema.Relay && schema.RelayNode(t, p) {
+	if name == "id" && b.in.Schema.Relay && len(t.PrimaryKey) > 0 {
 		fld := &Field{Alias: cf.alias, Kind: FieldRelayID, RelayTable: t.Name}
 		for _, c := range t.PrimaryKey {
 			fld.RelayKey = append(fld.RelayKey, c.BoolexpColumn())

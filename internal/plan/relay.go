@@ -29,10 +29,6 @@ func (b *builder) connection(t *schema.Table, fn *FunctionCall, args ast.Argumen
 	if err != nil {
 		return nil, err
 	}
-	if !schema.RelayNode(t, p) {
-		// The role's schema has no connection over t (rolegen_relay.go).
-		return nil, apierr.New(apierr.ValidationFailed, "table %q is not a Relay node for this role", t.Name.String()).At(path)
-	}
 	s := &Select{Shape: Connection, Table: t, Function: fn, Perm: permFilter(p), PermLimit: p.Limit, Conn: &ConnectionArgs{}}
 	if err := b.listArgs(s, t, args, path); err != nil {
 		return nil, err
@@ -275,7 +271,7 @@ func (b *builder) decodeNodeID(raw, idPath, path string) (*schema.Table, []any, 
 	if t == nil || len(t.PrimaryKey) == 0 {
 		return nil, nil, apierr.New(apierr.ValidationFailed, "invalid node id").At(path)
 	}
-	if p, ok := t.SelectPermission(b.role); !ok || !schema.RelayNode(t, p) {
+	if _, ok := t.SelectPermission(b.role); !ok {
 		return nil, nil, apierr.New(apierr.ValidationFailed, "invalid node id").At(path)
 	}
 	vals := list[3:]

@@ -272,23 +272,6 @@ func pkSelectable(t *Table, p *SelectPerm) bool {
 	return true
 }
 
-// RelayNode reports whether t's rows are Relay nodes for a role with select
-// permission p: t has a primary key and the role sees every primary key
-// column on every row it may select, so a node id or cursor never reveals a
-// key the role could not read (Hasura's Relay.hs asks for select permission
-// on all primary key columns).
-func RelayNode(t *Table, p *SelectPerm) bool {
-	if !pkSelectable(t, p) {
-		return false
-	}
-	for _, c := range t.PrimaryKey {
-		if p.Columns[c.Name] != nil {
-			return false
-		}
-	}
-	return true
-}
-
 func rootFieldAllowed(allowed map[string]bool, key string) bool {
 	return allowed == nil || allowed[key]
 }

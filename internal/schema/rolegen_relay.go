@@ -5,16 +5,18 @@ import "github.com/vektah/gqlparser/v2/ast"
 // This file makes the Relay schema of /v1beta1/relay (hasura/graphql-engine:
 // server/src-lib/Hasura/GraphQL/Schema/Relay.hs, tableConnectionSelectionSet
 // and tableConnectionArgs in Select.hs): query_root has a <t>_connection
-// field per table whose rows are Relay nodes for the role (RelayNode),
-// <fn>_connection per function returning such a table, and node(id:); every
-// such table's object type implements Node with an id: ID! field.
+// field per table with a primary key, <fn>_connection per function
+// returning such a table, and node(id:); every such table's object type
+// implements Node with an id: ID! field. As in Hasura, that holds also
+// when the role may not select the primary key columns: the id and the
+// cursors carry their values (relay/permissions/author_connection.yaml).
 
 // relayQueryFields returns the fields of the Relay query_root and
 // subscription_root.
 func (g *roleGen) relayQueryFields() (query, subscription ast.FieldList) {
 	for _, t := range g.m.Tables {
 		p := g.sel(t)
-		if p == nil || !RelayNode(t, p) {
+		if p == nil || len(t.PrimaryKey) == 0 {
 			continue
 		}
 		f := gqlField(g.n.RootFieldName(t, RootRelayConnection), "fetch data from the table: "+quoted(g.tn(t).sqlName),
@@ -31,7 +33,7 @@ func (g *roleGen) relayQueryFields() (query, subscription ast.FieldList) {
 	}
 	for _, fn := range g.m.Functions {
 		t := fn.ReturnTable
-		if fn.Mutation || !g.mayCallFunction(fn) || t == nil || !RelayNode(t, g.sel(t)) {
+		if fn.Mutation || !g.mayCallFunction(fn) || t == nil || len(t.PrimaryKey) == 0 || g.sel(t) == nil {
 			continue
 		}
 		gqlName := g.n.FunctionFieldName(fn, false)

@@ -184,7 +184,7 @@ func (g *roleGen) tableObject(t *Table) string {
 	if !made {
 		return tn.object
 	}
-	relayNode := g.relay && RelayNode(t, p)
+	relayNode := g.relay && len(t.PrimaryKey) > 0
 	if relayNode {
 		d.Fields = append(d.Fields, gqlField("id", "", tNonNull("ID")))
 		d.Interfaces = []string{g.nodeInterface()}
@@ -192,7 +192,7 @@ func (g *roleGen) tableObject(t *Table) string {
 	}
 	for _, c := range selColumns(t, p) {
 		name := colField(c)
-		if relayNode && name == "id" {
+		if g.relay && name == "id" {
 			// Node's id takes the place of a column named id.
 			continue
 		}
@@ -222,7 +222,7 @@ func (g *roleGen) tableObject(t *Table) string {
 		if tp.AllowAggregations {
 			d.Fields = append(d.Fields, gqlField(g.n.Field(r.Name+"_aggregate"), "An aggregate relationship", tNonNull(g.aggregateObject(r.Target)), args...))
 		}
-		if g.relay && RelayNode(r.Target, tp) {
+		if g.relay && len(r.Target.PrimaryKey) > 0 {
 			d.Fields = append(d.Fields, gqlField(r.Name+"_connection", "An array relationship connection", tNonNull(g.connectionObject(r.Target)), g.connectionArgs(r.Target)...))
 		}
 	}

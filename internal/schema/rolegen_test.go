@@ -224,9 +224,9 @@ var goldenCases = []struct {
 	{"relay_admin", func() *Model { m, _, _ := authorArticle(); return m }, "admin", true},
 	{"relay_user", userModel, "user", true},
 	{"relay_hidden_key", func() *Model {
-		// The role may not read author.id: author rows are no Relay
-		// nodes (no author_connection, no Node, no author_connection
-		// relationship field) since an id or cursor would reveal the key.
+		// The role may not read author.id, yet author rows are Relay
+		// nodes with an id, as in Hasura (the compat case
+		// relay/permissions/author_connection.yaml).
 		m, author, article := authorArticle()
 		selectPerm(author, "user", false, "name")
 		selectPerm(article, "user", false)
