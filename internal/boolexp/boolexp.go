@@ -234,7 +234,7 @@ const (
 	OpSTOverlaps
 	OpSTTouches
 	OpSTWithin
-	OpSTDWithin
+	OpSTDWithin // (distance, from[, use_spheroid on geography])
 	OpSTIntersectsRast
 	OpSTIntersectsNbandGeom
 	OpSTIntersectsGeomNband
@@ -245,7 +245,6 @@ const (
 	OpMatches
 	OpMatchesAny
 	OpMatchesFulltext
-	OpSTDWithinGeography // _st_d_within on geography: (distance, from, use_spheroid)
 	OpST3DIntersects
 	OpST3DDWithin
 )

@@ -654,9 +654,7 @@ func (p *permParser) dWithin(t *target, v any) ([]Expr, error) {
 		return nil, err
 	}
 	args := []Operand{{Value: dist, Type: TypeOf(typeFloat8)}, {Value: from, Type: TypeOf(colTy)}}
-	op := OpSTDWithin
 	if colTy.Name == "geography" {
-		op = OpSTDWithinGeography
 		var sph Value = Const{V: true}
 		if sv, ok := o.get("use_spheroid"); ok {
 			if sph, err = p.value(sv, typeBool); err != nil {
@@ -665,7 +663,7 @@ func (p *permParser) dWithin(t *target, v any) ([]Expr, error) {
 		}
 		args = append(args, Operand{Value: sph, Type: TypeOf(typeBool)})
 	}
-	return []Expr{&Compare{Column: t.col, Cast: t.cast, Op: op, Args: args}}, nil
+	return []Expr{&Compare{Column: t.col, Cast: t.cast, Op: OpSTDWithin, Args: args}}, nil
 }
 
 func (p *permParser) columnCompare(t *target, op Op, v any, table, root catalog.QualifiedName) ([]Expr, error) {

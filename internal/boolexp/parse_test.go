@@ -163,9 +163,9 @@ func TestParsePermission(t *testing.T) {
 		{"DWithinGeometry", qAuthor, `{"geom": {"_st_d_within": {"distance": 10, "from": {"type": "Point"}}}}`,
 			cmpOp("geom", tGeometry, OpSTDWithin, arg(Const{n("10")}, typeFloat8), arg(Const{map[string]any{"type": "Point"}}, tGeometry))},
 		{"DWithinGeography", qAuthor, `{"geog": {"_st_d_within": {"distance": "X-Hasura-Dist", "from": {"type": "Point"}, "use_spheroid": false}}}`,
-			cmpOp("geog", tGeog, OpSTDWithinGeography, arg(SessionVar{"x-hasura-dist"}, typeFloat8), arg(Const{map[string]any{"type": "Point"}}, tGeog), arg(Const{false}, typeBool))},
+			cmpOp("geog", tGeog, OpSTDWithin, arg(SessionVar{"x-hasura-dist"}, typeFloat8), arg(Const{map[string]any{"type": "Point"}}, tGeog), arg(Const{false}, typeBool))},
 		{"DWithinGeographyDefaultSpheroid", qAuthor, `{"geog": {"_st_d_within": {"distance": 1, "from": {}}}}`,
-			cmpOp("geog", tGeog, OpSTDWithinGeography, arg(Const{n("1")}, typeFloat8), arg(Const{map[string]any{}}, tGeog), arg(Const{true}, typeBool))},
+			cmpOp("geog", tGeog, OpSTDWithin, arg(Const{n("1")}, typeFloat8), arg(Const{map[string]any{}}, tGeog), arg(Const{true}, typeBool))},
 		{"CastGeometryToGeography", qAuthor, `{"geom": {"_cast": {"geography": {"_st_intersects": {}}}}}`,
 			&Compare{Column: Column{Name: "geom", Type: tGeometry}, Cast: &geogType, Op: OpSTIntersects, Args: []Operand{arg(Const{map[string]any{}}, geography)}}},
 		{"Ltree", qAuthor, `{"path": {"_ancestor": "a.b", "_ancestor_any": ["a"], "_descendant": "a", "_descendant_any": ["b"], "_matches": "*.b", "_matches_any": ["*"], "_matches_fulltext": "a & b"}}`, And{
