@@ -158,7 +158,7 @@ func From(err error) *Error {
 // server/src-lib/Hasura/Backends/Postgres/Execute/Types.hs). stmt, if given,
 // is the failing statement, included in the internal detail.
 func FromPg(pe *pgconn.PgError, stmt *Statement) *Error {
-	e := &Error{Err: pe, Internal: pgInternal(pe, stmt)}
+	e := &Error{Err: pe, Internal: PgInternal(pe, stmt)}
 	msg := pe.Message
 	switch {
 	case pe.Code == "23505":
@@ -212,7 +212,9 @@ type Statement struct {
 	Arguments []any
 }
 
-func pgInternal(pe *pgconn.PgError, stmt *Statement) any {
+// PgInternal is the internal detail Hasura gives a PostgreSQL error: the
+// error's fields and, with stmt, the statement and its arguments.
+func PgInternal(pe *pgconn.PgError, stmt *Statement) any {
 	var hint, desc any
 	if pe.Hint != "" {
 		hint = pe.Hint

@@ -198,9 +198,10 @@ func execSQL(ctx context.Context, conn *pgconn.PgConn, sql string) (json.RawMess
 func sqlError(err error, sql, path string) error {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		e := apierr.FromPg(pe, &apierr.Statement{SQL: sql})
-		e.Code, e.Message, e.Status, e.Path = apierr.PostgresError, "query execution failed", 0, path
-		return e
+		// Not apierr.FromPg: it maps constraint errors to codes of their
+		// own without the detail, and run_sql always reports the detail.
+		return &apierr.Error{Code: apierr.PostgresError, Message: "query execution failed", Path: path, Err: err,
+			Internal: apierr.PgInternal(pe, &apierr.Statement{SQL: sql})}
 	}
 	return &apierr.Error{Code: apierr.PostgresError, Message: "connection error", Path: path, Status: 500, Internal: err.Error(), Err: err}
 }

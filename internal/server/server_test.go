@@ -252,10 +252,25 @@ func TestServer_MetadataAPIs(t *testing.T) {
 		}
 	})
 	t.Run("BadSQL", func(t *testing.T) {
-		got := post(t, ts, "/v2/query", `{"type": "run_sql", "args": {"sql": "SELEC 1"}}`, admin())
-		m, _ := got.body.(map[string]any)
-		if got.status != 400 || m["code"] != "postgres-error" || m["error"] != "query execution failed" {
-			t.Errorf("got %d %v, want 400 postgres-error", got.status, got.body)
+		// run_sql reports every PostgreSQL error as postgres-error with
+		// the error and the statement as internal detail, constraint
+		// violations included (Hasura's runQueryExecutionFailed).
+		for _, tc := range []struct{ sql, want string }{
+			{"SELEC 1", `{"code": "postgres-error", "error": "query execution failed", "path": "$.args",
+				"internal": {"arguments": [], "prepared": false, "statement": "SELEC 1",
+					"error": {"description": null, "exec_status": "FatalError", "hint": null, "message": "syntax error at or near \"SELEC\"", "status_code": "42601"}}}`},
+			{"INSERT INTO author (id, name) VALUES (1, 'Dup')", `{"code": "postgres-error", "error": "query execution failed", "path": "$.args",
+				"internal": {"arguments": [], "prepared": false, "statement": "INSERT INTO author (id, name) VALUES (1, 'Dup')",
+					"error": {"description": "Key (id)=(1) already exists.", "exec_status": "FatalError", "hint": null, "message": "duplicate key value violates unique constraint \"author_pkey\"", "status_code": "23505"}}}`},
+		} {
+			body, _ := json.Marshal(map[string]any{"type": "run_sql", "args": map[string]any{"sql": tc.sql}})
+			got := post(t, ts, "/v2/query", string(body), admin())
+			if got.status != 400 {
+				t.Errorf("%s: status %d, want 400", tc.sql, got.status)
+			}
+			if diff := cmp.Diff(mustJSON(t, tc.want), got.body); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.sql, diff)
+			}
 		}
 	})
 }
