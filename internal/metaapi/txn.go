@@ -161,7 +161,17 @@ func (s *Service) run(ctx context.Context, resourceVersion *int64, fn func(t *tx
 	if err != nil {
 		return nil, err
 	}
+	ended := false
+	defer func() {
+		if !ended {
+			// fn panicked: discard the txn so that the lock is released
+			// and the next operation does not wait forever; the panic
+			// goes on to the server's recovery.
+			_ = t.end(errors.New("metadata operation panicked"))
+		}
+	}()
 	out, err := fn(t)
+	ended = true
 	if err := t.end(err); err != nil {
 		var ae *apierr.Error
 		if errors.As(err, &ae) {

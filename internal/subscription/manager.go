@@ -389,6 +389,7 @@ func (m *Manager) newPollerLocked(snap *schema.Snapshot, pl *planned, stmt *pgsq
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
+		defer p.recoverPanic(nil)
 		p.run()
 	}()
 	return p

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"sync"
@@ -244,6 +245,7 @@ type row struct {
 // runBatch runs the statement for a batch of cohorts and delivers the
 // results.
 func (p *poller) runBatch(ctx context.Context, stmt *pgsql.Multiplexed, consts []any, jobs []job) {
+	defer p.recoverPanic(jobs)
 	rows, args, err := p.query(ctx, stmt, consts, jobs)
 	if err != nil {
 		p.batchFailed(ctx, stmt, consts, jobs, args, err)
@@ -460,6 +462,25 @@ func (p *poller) fail(jobs []job, err error) {
 	if empty {
 		p.m.removePollerIfEmpty(p)
 	}
+}
+
+// errInternal ends the subscriptions of a poll that panicked.
+var errInternal = apierr.New(apierr.Unexpected, "internal error while polling the subscription").At("$")
+
+// recoverPanic, deferred on the poller's goroutines, turns a panic (a bug)
+// into a logged error that ends the subscriptions of jobs (all of the
+// poller's when jobs is nil) instead of a crashed server.
+func (p *poller) recoverPanic(jobs []job) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	p.log.Error("subscription poll panicked", "panic", r, "stack", string(debug.Stack()))
+	if jobs == nil {
+		p.failAll(errInternal)
+		return
+	}
+	p.fail(jobs, errInternal)
 }
 
 // failAll ends every subscriber of the poller with err.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -116,9 +117,20 @@ func (c *conn) enqueue(m outMessage) bool {
 	return true
 }
 
+// recoverPanic, deferred on each of the connection's goroutines, turns a
+// panic (a bug) into a logged error and a closed connection instead of a
+// crashed server.
+func (c *conn) recoverPanic() {
+	if r := recover(); r != nil {
+		c.s.log.Error("websocket connection panicked", "panic", r, "stack", string(debug.Stack()))
+		c.ws.Close(closeInternalError, "internal error")
+	}
+}
+
 // drain writes the queued messages, then exits.
 func (c *conn) drain() {
 	defer c.s.wg.Done()
+	defer c.recoverPanic()
 	for {
 		c.outMu.Lock()
 		if len(c.out) == 0 {
@@ -182,6 +194,7 @@ func (c *conn) serve() {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			defer c.recoverPanic()
 			c.handle(data)
 		}()
 		<-done
@@ -442,6 +455,7 @@ func (c *conn) execute(id string, snap *schema.Snapshot, sess *session.Session, 
 	go func() {
 		defer c.queries.Done()
 		defer cancel()
+		defer c.recoverPanic()
 		var buf bytes.Buffer
 		err := c.s.o.Engine.Execute(ctx, snap, sess, req, c.mode, &buf)
 		if !op.finish() {

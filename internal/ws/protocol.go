@@ -35,6 +35,7 @@ const (
 // Close codes and reasons (hasura.md §5.9; enisdenjo/graphql-ws PROTOCOL.md).
 const (
 	closeNormal          websocket.StatusCode = 1000
+	closeInternalError   websocket.StatusCode = 1011
 	closeServiceRestart  websocket.StatusCode = 1012
 	closeBadRequest      websocket.StatusCode = 4400
 	closeUnauthorized    websocket.StatusCode = 4401

@@ -165,6 +165,7 @@ func (s *Server) Handler(mode exec.Mode, legacyErrors bool) http.Handler {
 		// fresh (small) stack and the HTTP server's goroutine goes away.
 		go func() {
 			defer s.wg.Done()
+			defer c.recoverPanic()
 			c.serve()
 		}()
 	})
