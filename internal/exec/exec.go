@@ -10,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -188,7 +187,7 @@ func (e *Engine) document(snap *schema.Snapshot, sess *session.Session, req *gql
 // plan returns the compiled plan for vars, building it on a cache miss.
 func (e *Engine) plan(snap *schema.Snapshot, d *document, vars map[string]any) (*prepared, error) {
 	for _, v := range *d.variants.Load() {
-		if p, ok := v.plans.Load(valuesKey(v.vars, vars)); ok {
+		if p, ok := v.plans.Load(pgsql.ValuesKey(v.vars, vars)); ok {
 			return p.(*prepared), nil
 		}
 	}
@@ -270,7 +269,7 @@ func (e *Engine) remember(d *document, p *prepared, vars map[string]any) {
 	if v.count.Add(1) > maxPlansPerVariant {
 		return
 	}
-	v.plans.Store(valuesKey(v.vars, vars), p)
+	v.plans.Store(pgsql.ValuesKey(v.vars, vars), p)
 }
 
 func sameSet(a, b []string) bool {
@@ -290,26 +289,6 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
-}
-
-// valuesKey is a canonical encoding of the named variables' values.
-func valuesKey(names []string, vars map[string]any) string {
-	if len(names) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	for _, n := range names {
-		b.WriteString(n)
-		b.WriteByte('=')
-		s, err := pgsql.Encode(vars[n], jsonType)
-		if err != nil || s == nil {
-			b.WriteString("null")
-		} else {
-			b.WriteString(*s)
-		}
-		b.WriteByte(0)
-	}
-	return b.String()
 }
 
 // run binds the parameters, runs the statement and writes the response.
@@ -340,7 +319,7 @@ func (e *Engine) run(ctx context.Context, p *prepared, sess *session.Session, va
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendJSONString(out, f.Alias)
+		out = AppendJSONString(out, f.Alias)
 		out = append(out, ':')
 		switch {
 		case p.column[i] < 0:
@@ -380,20 +359,3 @@ func (e *Engine) dbError(err error, stmt *pgsql.Statement, args []any) error {
 	}
 	return apierr.Wrap(err, apierr.Unexpected, "database query error").At("$")
 }
-
-// appendJSONString appends s as a JSON string. Aliases are GraphQL names,
-// so no escaping is ever needed, but be safe.
-func appendJSONString(out []byte, s string) []byte {
-	out = append(out, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '"' || c == '\\' || c < 0x20 {
-			out = append(out, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-			continue
-		}
-		out = append(out, c)
-	}
-	return append(out, '"')
-}
-
-const hex = "0123456789abcdef"

@@ -57,7 +57,7 @@ func (e *Engine) mutate(ctx context.Context, p *prepared, sess *session.Session,
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendJSONString(out, f.Alias)
+		out = AppendJSONString(out, f.Alias)
 		out = append(out, ':')
 		if f.Select == nil && f.Mutation == nil {
 			out = append(out, f.Static...)

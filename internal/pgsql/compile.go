@@ -424,8 +424,6 @@ func (c *compiler) fieldExpr(f *plan.Field, alias string) (Expr, error) {
 	switch f.Kind {
 	case plan.FieldTypename:
 		return String{S: f.Typename}, nil
-	case plan.FieldConst:
-		return Cast{Expr: String{S: string(f.Static)}, Type: "json"}, nil
 	case plan.FieldColumn:
 		var col Expr = Col{Table: alias, Name: f.Column.Name}
 		if f.JSONPath != nil {

@@ -275,3 +275,28 @@ func writeJSON(b *strings.Builder, v any) error {
 	}
 	return nil
 }
+
+// ValuesKey is a canonical text of the values of the named variables,
+// equal exactly when their values encode equally: the key under which a
+// plan that read those variables structurally is cached. names must be in
+// one order for every call (plan.Root.StructuralVars is sorted).
+func ValuesKey(names []string, vars map[string]any) string {
+	if len(names) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteByte('=')
+		s, err := Encode(vars[n], keyType)
+		if err != nil || s == nil {
+			b.WriteString("null")
+		} else {
+			b.WriteString(*s)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+var keyType = boolexp.Type{SQL: "json", Encoding: boolexp.EncodeJSON}

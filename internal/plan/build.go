@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/graftql/graft/internal/apierr"
@@ -80,6 +81,7 @@ func Build(in Input) (*Root, error) {
 	for v := range b.sessionVars {
 		b.root.SessionVars = append(b.root.SessionVars, v)
 	}
+	slices.Sort(b.root.StructuralVars)
 	return b.root, nil
 }
 

@@ -42,7 +42,8 @@ type Root struct {
 	Fields []*RootField
 	// StructuralVars lists the variables whose values shaped the plan (a
 	// whole where-object, an enum, an @include condition...). A cached plan
-	// is reused only for requests with equal values for them.
+	// is reused only for requests with equal values for them. Sorted, each
+	// once.
 	StructuralVars []string
 	// SessionVars lists the session variables the plan reads; each must be
 	// present when the plan runs.
@@ -150,7 +151,6 @@ const (
 	FieldCount       // count(columns, distinct)
 	FieldAggOp       // sum/avg/max/...: Children are FieldColumn (and FieldTypename)
 	FieldRelayID     // Relay node id: base64 of [1, schema, table, pk...]
-	FieldConst       // a constant JSON value (Static)
 	FieldConnection  // a Relay connection of an array relationship: Select (Shape Connection)
 	FieldEdges       // edges: Children are FieldCursor, FieldNode, FieldTypename
 	FieldCursor      // an edge's cursor
@@ -188,8 +188,6 @@ type Field struct {
 	// CountColumns and CountDistinct are the arguments of FieldCount.
 	CountColumns  []boolexp.Column
 	CountDistinct bool
-	// Static is the JSON of FieldConst.
-	Static []byte
 	// RelayKey lists the primary key columns and RelayTable the table of
 	// FieldRelayID.
 	RelayKey   []boolexp.Column

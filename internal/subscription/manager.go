@@ -5,8 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"runtime"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -294,7 +292,7 @@ func (m *Manager) planRequest(snap *schema.Snapshot, req *Request) (*planned, er
 		}
 	}
 	key := pollerKey{role: rs.Role, query: req.Query.Query, opName: req.Query.OperationName, relay: req.Relay,
-		structural: valuesKey(root.StructuralVars, vars)}
+		structural: pgsql.ValuesKey(root.StructuralVars, vars)}
 	return &planned{root: root, vars: vars, key: key}, nil
 }
 
@@ -408,26 +406,4 @@ func (m *Manager) removePollerIfEmpty(p *poller) {
 	if empty {
 		p.shutdown()
 	}
-}
-
-// valuesKey is a canonical encoding of the named variables' values.
-func valuesKey(names []string, vars map[string]any) string {
-	if len(names) == 0 {
-		return ""
-	}
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
-	var b strings.Builder
-	for _, n := range sorted {
-		b.WriteString(n)
-		b.WriteByte('=')
-		s, err := pgsql.Encode(vars[n], jsonType)
-		if err != nil || s == nil {
-			b.WriteString("null")
-		} else {
-			b.WriteString(*s)
-		}
-		b.WriteByte(0)
-	}
-	return b.String()
 }

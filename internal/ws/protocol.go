@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/graftql/graft/internal/exec"
 	"github.com/graftql/graft/internal/gql"
 )
 
@@ -149,7 +150,7 @@ func message(typ, id string, payload []byte) []byte {
 	out = append(out, '"')
 	if id != "" {
 		out = append(out, `,"id":`...)
-		out = appendJSONString(out, id)
+		out = exec.AppendJSONString(out, id)
 	}
 	if payload != nil {
 		out = append(out, `,"payload":`...)
@@ -158,38 +159,7 @@ func message(typ, id string, payload []byte) []byte {
 	return append(out, '}')
 }
 
-// appendJSONString appends s as a JSON string.
-func appendJSONString(out []byte, s string) []byte {
-	out = append(out, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				out = append(out, '\\', c)
-			case c < 0x20:
-				out = append(out, `\u00`...)
-				out = append(out, hexDigits[c>>4], hexDigits[c&15])
-			default:
-				out = append(out, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			out = append(out, `\ufffd`...)
-		} else {
-			out = append(out, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(out, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-func jsonString(s string) []byte { return appendJSONString(nil, s) }
+func jsonString(s string) []byte { return exec.AppendJSONString(nil, s) }
 
 // closeReason truncates a close reason to the 123 bytes a close frame
 // holds, on a UTF-8 boundary.
