@@ -122,6 +122,9 @@ func (e *Engine) Execute(ctx context.Context, snap *schema.Snapshot, sess *sessi
 	if err != nil {
 		return err
 	}
+	if err := p.root.CheckVars(vars); err != nil {
+		return err
+	}
 	if doc.op.Operation == ast.Subscription {
 		return apierr.New(apierr.UnexpectedPayload, "subscriptions are not supported over HTTP, use websockets instead").At("$")
 	}

@@ -35,6 +35,9 @@ func (e *Engine) Explain(ctx context.Context, snap *schema.Snapshot, sess *sessi
 	if err != nil {
 		return nil, err
 	}
+	if err := p.root.CheckVars(vars); err != nil {
+		return nil, err
+	}
 	if p.root.Mutation {
 		return nil, apierr.New(apierr.NotSupported, "only queries can be explained").At("$")
 	}

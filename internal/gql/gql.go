@@ -8,6 +8,7 @@ package gql
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,6 +89,9 @@ func Parse(s *ast.Schema, query string) (*ast.QueryDocument, error) {
 	}
 	if len(errs) > 0 {
 		return nil, translate(doc, errs[0])
+	}
+	if err := checkIntRange(doc); err != nil {
+		return nil, err
 	}
 	return doc, nil
 }
@@ -232,7 +236,7 @@ func Variables(s *ast.Schema, op *ast.OperationDefinition, given map[string]any)
 	}
 	out, err := validator.VariableValues(s, op, given)
 	if err != nil {
-		return nil, translateVarError(err)
+		return nil, translateVarError(s, op, given, err)
 	}
 	// VariableValues converts a top-level json.Number for Int/Float into
 	// int64/float64; keep the caller's original value instead so that big
@@ -249,7 +253,7 @@ func Variables(s *ast.Schema, op *ast.OperationDefinition, given map[string]any)
 
 var varPath = regexp.MustCompile(`^variable\.([A-Za-z_][A-Za-z0-9_]*)`)
 
-func translateVarError(err error) error {
+func translateVarError(s *ast.Schema, op *ast.OperationDefinition, given map[string]any, err error) error {
 	ge, ok := err.(*gqlerror.Error)
 	if !ok {
 		return apierr.New(apierr.ValidationFailed, "%s", err.Error()).At("$.variableValues")
@@ -259,11 +263,16 @@ func translateVarError(err error) error {
 		name = m[1]
 	}
 	msg := ge.Message
-	switch msg {
-	case "must be defined":
-		return apierr.New(apierr.ValidationFailed, "expecting a value for non-nullable variable: %q", name).At("$")
-	case "cannot be null":
-		return apierr.New(apierr.ValidationFailed, "null value found for non-nullable type: %q", name).At("$.variableValues." + name)
+	if len(ge.Path) == 2 {
+		switch msg {
+		case "must be defined":
+			return apierr.New(apierr.ValidationFailed, "expecting a value for non-nullable variable: %q", name).At("$")
+		case "cannot be null":
+			return apierr.New(apierr.ValidationFailed, "null value found for non-nullable type: %q", name).At("$.variableValues." + name)
+		}
+	}
+	if e := varError(s, op, given, ge, name); e != nil {
+		return e
 	}
 	path := "$.variableValues"
 	if name != "" {
@@ -278,6 +287,7 @@ var (
 	reRequired = regexp.MustCompile(`^Field "([^"]+)" argument "([^"]+)" of type "([^"]+)" is required`)
 	reCycle    = regexp.MustCompile(`^Cannot spread fragment "([^"]+)" within itself`)
 	reNoInput  = regexp.MustCompile(`^Field "([^"]+)" is not defined by type "([^"]+)"`)
+	reMissing  = regexp.MustCompile(`^Field "[^"]+\.([^".]+)" of required type "[^"]+" was not provided`)
 	reNoRoot   = regexp.MustCompile(`^Schema does not support operation type "(mutation|subscription)"`)
 )
 
@@ -285,10 +295,15 @@ var (
 // located by a JSON path into the operation.
 func translate(doc *ast.QueryDocument, e *gqlerror.Error) *apierr.Error {
 	path := "$"
+	var at node
 	if len(e.Locations) > 0 {
-		path = pathAt(doc, e.Locations[0].Line, e.Locations[0].Column)
+		at, _ = locate(doc, e.Locations[0].Line, e.Locations[0].Column)
+		path = at.path
 	}
 	msg := e.Message
+	if err, ok := literalError(at, msg); ok {
+		return err.At(path)
+	}
 	switch {
 	case reNoField.MatchString(msg):
 		m := reNoField.FindStringSubmatch(msg)
@@ -310,55 +325,74 @@ func translate(doc *ast.QueryDocument, e *gqlerror.Error) *apierr.Error {
 		msg = fmt.Sprintf("field '%s' not found in type: '%s'", m[1], m[2])
 	case reCycle.MatchString(msg):
 		m := reCycle.FindStringSubmatch(msg)
-		msg = fmt.Sprintf("the fragment definition(s) %s form a cycle", m[1])
-		path = "$"
+		names := []string{m[1]}
+		path, names = cyclePath(doc, names)
+		msg = fmt.Sprintf("the fragment definition(s) %s form a cycle", englishList("and", names))
+	case reMissing.MatchString(msg):
+		m := reMissing.FindStringSubmatch(msg)
+		msg = fmt.Sprintf("missing required field '%s'", m[1])
+		path += "." + m[1]
 	}
 	return apierr.New(apierr.ValidationFailed, "%s", msg).At(path)
 }
 
-// pathAt returns Hasura's path ($.selectionSet.a.selectionSet.b) of the
-// field at line:col, or "$" when no field starts there.
-func pathAt(doc *ast.QueryDocument, line, col int) string {
-	var found string
-	var walk func(set ast.SelectionSet, prefix string, depth int) bool
-	walk = func(set ast.SelectionSet, prefix string, depth int) bool {
-		if depth > 64 {
-			return false
-		}
+// cyclePath is where Hasura, inlining fragments from the operation down,
+// meets a fragment spread inside itself: the path of the selection set
+// holding that spread, fragment names included as path keys, and the
+// fragments of the cycle in the order met
+// (Hasura/GraphQL/Execute/Inline.hs). Without a cycle reachable from an
+// operation it returns "$" and names.
+func cyclePath(doc *ast.QueryDocument, names []string) (string, []string) {
+	var stack []string
+	var path string
+	var walk func(set ast.SelectionSet, at string) bool
+	walk = func(set ast.SelectionSet, at string) bool {
 		for _, sel := range set {
 			switch s := sel.(type) {
 			case *ast.Field:
-				p := prefix + ".selectionSet." + s.Alias
-				if s.Position != nil && s.Position.Line == line && s.Position.Column == col {
-					found = p
-					return true
-				}
-				for _, a := range s.Arguments {
-					if a.Position != nil && a.Position.Line == line && a.Position.Column == col {
-						found = p + ".args." + a.Name
-						return true
-					}
-				}
-				if walk(s.SelectionSet, p, depth+1) {
+				if walk(s.SelectionSet, at+".selectionSet."+s.Alias) {
 					return true
 				}
 			case *ast.InlineFragment:
-				if walk(s.SelectionSet, prefix, depth+1) {
+				if walk(s.SelectionSet, at) {
 					return true
 				}
+			case *ast.FragmentSpread:
+				if i := slices.Index(stack, s.Name); i >= 0 {
+					path, names = at+".selectionSet", stack[i:]
+					return true
+				}
+				f := doc.Fragments.ForName(s.Name)
+				if f == nil {
+					continue
+				}
+				stack = append(stack, s.Name)
+				if walk(f.SelectionSet, at+".selectionSet."+s.Name) {
+					return true
+				}
+				stack = stack[:len(stack)-1]
 			}
 		}
 		return false
 	}
 	for _, op := range doc.Operations {
-		if walk(op.SelectionSet, "$", 0) {
-			return found
+		if walk(op.SelectionSet, "$") {
+			return path, names
 		}
 	}
-	for _, f := range doc.Fragments {
-		if walk(f.SelectionSet, "$", 0) {
-			return found
-		}
+	return "$", names
+}
+
+// englishList joins words as Hasura's englishList does: "a", "a and b",
+// "a, b, and c".
+func englishList(joiner string, words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	case 2:
+		return words[0] + " " + joiner + " " + words[1]
 	}
-	return "$"
+	return strings.Join(words[:len(words)-1], ", ") + ", " + joiner + " " + words[len(words)-1]
 }

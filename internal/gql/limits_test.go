@@ -51,7 +51,7 @@ func TestParse_SizeLimits(t *testing.T) {
 		{"ManyFields", "{ t { " + repeat(maxMergedFields, func(i int) string { return fmt.Sprintf("a%d: id", i) }) + "} }",
 			"the query selects more than 100000 fields once its fragments are expanded"},
 		{"FragmentCycle", "{ t { ...A } } fragment A on T { u { ...B } } fragment B on T { u { ...A } }",
-			"the fragment definition(s) A form a cycle"},
+			"the fragment definition(s) A and B form a cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(s, tc.query)

@@ -356,8 +356,8 @@ func (b *builder) listArgs(s *Select, t *schema.Table, args ast.ArgumentList, pa
 			if b.isNullLiteral(v) {
 				continue
 			}
-			if n, ok := b.literalInt(v); ok && n < 0 {
-				return apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found an integer").At(apath)
+			if err := b.nonNegative(v, apath); err != nil {
+				return err
 			}
 			op := b.operand(v, intType)
 			if a.Name == "offset" {
@@ -384,11 +384,28 @@ func (b *builder) listArgs(s *Select, t *schema.Table, args ast.ArgumentList, pa
 // bound as NULL, which LIMIT and OFFSET ignore).
 func (b *builder) isNullLiteral(v val) bool { return v.a != nil && v.a.Kind == ast.NullValue }
 
-func (b *builder) literalInt(v val) (int64, bool) {
+// nonNegative refuses a negative integer literal given for a count
+// (limit, offset, batch_size, first, last), and records a variable given
+// for one in Root.NonNegativeVars, so that each request's value is checked
+// before PostgreSQL sees it (Root.CheckVars).
+func (b *builder) nonNegative(v val, path string) error {
 	if v.a != nil && v.a.Kind == ast.Variable {
-		return 0, false
+		use := VarUse{Var: v.a.Raw, Path: path}
+		if !slices.Contains(b.root.NonNegativeVars, use) {
+			b.root.NonNegativeVars = append(b.root.NonNegativeVars, use)
+		}
+		return nil
 	}
-	return b.integer(v)
+	if n, ok := b.integer(v); ok && n < 0 {
+		return errNegative(path, "an integer")
+	}
+	return nil
+}
+
+// errNegative is Hasura's error for a negative count; found describes the
+// value as Hasura does ("an integer" literal, "a number" variable).
+func errNegative(path, found string) error {
+	return apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found %s", found).At(path)
 }
 
 var (

@@ -50,7 +50,11 @@ func geoJSONError(obj map[string]any) string {
 		}
 		return ""
 	}
+	if msg := positionsError(typ, coords); msg != "" {
+		return msg
+	}
 	switch typ {
+	case "Point", "MultiPoint":
 	case "LineString":
 		return lineString(coords)
 	case "MultiLineString":
@@ -76,8 +80,42 @@ func geoJSONError(obj map[string]any) string {
 				}
 			}
 		}
+	default:
+		if typ != "" {
+			return "unexpected geometry type: " + typ
+		}
 	}
 	return ""
+}
+
+// positionDepth is how deeply each geometry type nests its positions in
+// "coordinates" (0: coordinates is one position).
+var positionDepth = map[string]int{"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+// positionsError checks that every position has at least two elements,
+// which Hasura's GeoJSON parser checks before anything else.
+func positionsError(typ string, coords any) string {
+	depth, ok := positionDepth[typ]
+	if !ok {
+		return ""
+	}
+	var check func(c any, d int) string
+	check = func(c any, d int) string {
+		l, _ := c.([]any)
+		if d == 0 {
+			if len(l) < 2 {
+				return "A Position needs at least 2 elements"
+			}
+			return ""
+		}
+		for _, e := range l {
+			if msg := check(e, d-1); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	return check(coords, depth)
 }
 
 func samePosition(a, b any) bool {

@@ -250,9 +250,8 @@ func (b *builder) insertObject(t *schema.Table, v val, determined map[string]str
 			if p != nil && !p.Columns[c.Name] {
 				return nil, apierr.New(apierr.ValidationFailed, "field '%s' not found in type: '%s_insert_input'", e.name, t.TypeName).At(fpath)
 			}
-			if rel, ok := determined[c.Name]; ok {
-				_ = rel
-				return nil, apierr.New(apierr.ValidationFailed, "cannot insert %q columns as their values are already being determined by parent insert", c.Name).At(fpath)
+			if _, ok := determined[c.Name]; ok {
+				return nil, apierr.New(apierr.ValidationFailed, "cannot insert %q columns as their values are already being determined by parent insert", c.Name).At(path)
 			}
 			op := b.operand(e.v, c.Operand())
 			if err := checkGeoJSON(op, fpath); err != nil {

@@ -31,6 +31,9 @@
 package plan
 
 import (
+	"encoding/json"
+	"strconv"
+
 	"github.com/graftql/graft/internal/boolexp"
 	"github.com/graftql/graft/internal/catalog"
 	"github.com/graftql/graft/internal/schema"
@@ -48,11 +51,48 @@ type Root struct {
 	// SessionVars lists the session variables the plan reads; each must be
 	// present when the plan runs.
 	SessionVars []string
+	// NonNegativeVars lists the variables given for a count (limit,
+	// offset, batch_size, first, last); CheckVars refuses a negative value
+	// for one before it reaches PostgreSQL.
+	NonNegativeVars []VarUse
 	// Mutation is set for mutation operations.
 	Mutation bool
 	// Stream is set when the root field is a streaming subscription
 	// (<t>_stream; Note [streaming cursor]).
 	Stream *Stream
+}
+
+// VarUse is a variable at an argument's JSON path.
+type VarUse struct {
+	Var  string
+	Path string
+}
+
+// CheckVars checks a request's variable values against the constraints
+// the plan carries for them, with the error Hasura gives for the value.
+func (r *Root) CheckVars(vars map[string]any) error {
+	for _, u := range r.NonNegativeVars {
+		if negative(vars[u.Var]) {
+			return errNegative(u.Path, "a number")
+		}
+	}
+	return nil
+}
+
+// negative reports a variable value that is a number below zero.
+func negative(v any) bool {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(n), 64)
+		return err == nil && f < 0
+	case int64:
+		return n < 0
+	case int:
+		return n < 0
+	case float64:
+		return n < 0
+	}
+	return false
 }
 
 // RootField is one field of the response's data object.

@@ -135,8 +135,8 @@ func (b *builder) connectionArgs(s *Select, args ast.ArgumentList, path string) 
 		if a == nil || b.isNullLiteral(astVal(a.Value)) {
 			continue
 		}
-		if n, ok := b.literalInt(astVal(a.Value)); ok && n < 0 {
-			return apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found an integer").At(path + "." + a.Name)
+		if err := b.nonNegative(astVal(a.Value), path+"."+a.Name); err != nil {
+			return err
 		}
 		op := b.operand(astVal(a.Value), intType)
 		if a == first {

@@ -63,8 +63,8 @@ func (b *builder) streamSelect(t *schema.Table, args ast.ArgumentList, set ast.S
 				where = append(where, w)
 			}
 		case "batch_size":
-			if n, ok := b.literalInt(v); ok && n < 0 {
-				return nil, apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found an integer").At(apath)
+			if err := b.nonNegative(v, apath); err != nil {
+				return nil, err
 			}
 			op := b.operand(v, intType)
 			s.Limit = &op

@@ -286,6 +286,9 @@ func (m *Manager) planRequest(snap *schema.Snapshot, req *Request) (*planned, er
 	if err != nil {
 		return nil, err
 	}
+	if err := root.CheckVars(vars); err != nil {
+		return nil, err
+	}
 	for _, name := range root.SessionVars {
 		if _, ok := req.Session.Var(name); !ok {
 			return nil, apierr.New(apierr.NotFound, "missing session variable: %q", name).At("$")
