@@ -536,13 +536,16 @@ func parseSummary(out string) (passed, failed, warn int, ok bool) {
 	return passed, failed, warn, true
 }
 
-// floor is the minimum pass count of a suite.
+// floor is the minimum pass count of a suite and, when maxWarn >= 0, the
+// most cases that may pass only by the runner's leniency (PASS*: the error
+// body differs from Hasura's).
 type floor struct {
-	suite string
-	min   int
+	suite   string
+	min     int
+	maxWarn int
 }
 
-// readFloors reads lines of "suite count"; # starts a comment.
+// readFloors reads lines of "suite count [max-PASS*]"; # starts a comment.
 func readFloors(path string) ([]floor, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -560,17 +563,21 @@ func parseFloors(path string, b []byte) ([]floor, error) {
 		if len(f) == 0 {
 			continue
 		}
-		if len(f) != 2 {
-			return nil, fmt.Errorf("%s:%d: want \"suite count\", got %q", path, n, sc.Text())
+		if len(f) != 2 && len(f) != 3 {
+			return nil, fmt.Errorf("%s:%d: want \"suite count [max-PASS*]\", got %q", path, n, sc.Text())
 		}
-		v, err := strconv.Atoi(f[1])
-		if err != nil || v < 0 {
-			return nil, fmt.Errorf("%s:%d: %q is not a count", path, n, f[1])
+		counts := []int{0, -1}
+		for i, c := range f[1:] {
+			v, err := strconv.Atoi(c)
+			if err != nil || v < 0 {
+				return nil, fmt.Errorf("%s:%d: %q is not a count", path, n, c)
+			}
+			counts[i] = v
 		}
 		if slices.ContainsFunc(fl, func(x floor) bool { return x.suite == f[0] }) {
 			return nil, fmt.Errorf("%s:%d: suite %s listed twice", path, n, f[0])
 		}
-		fl = append(fl, floor{f[0], v})
+		fl = append(fl, floor{f[0], counts[0], counts[1]})
 	}
 	if len(fl) == 0 {
 		return nil, fmt.Errorf("%s: no floors", path)
@@ -584,10 +591,10 @@ func judge(w io.Writer, results []result, floors []floor) error {
 	var below []string
 	fmt.Fprintf(w, "\n%-20s %7s %7s %7s %7s\n", "suite", "passed", "(PASS*)", "failed", "floor")
 	for _, r := range results {
-		min := -1
+		min, maxWarn := -1, -1
 		for _, f := range floors {
 			if f.suite == r.suite {
-				min = f.min
+				min, maxWarn = f.min, f.maxWarn
 			}
 		}
 		note := ""
@@ -597,8 +604,13 @@ func judge(w io.Writer, results []result, floors []floor) error {
 		case r.passed < min:
 			note = fmt.Sprintf("BELOW THE FLOOR by %d", min-r.passed)
 			below = append(below, r.suite)
+		case maxWarn >= 0 && r.warn > maxWarn:
+			note = fmt.Sprintf("%d MORE ERROR BODIES DIFFER FROM HASURA'S than the %d allowed", r.warn-maxWarn, maxWarn)
+			below = append(below, r.suite)
 		case r.passed > min:
 			note = fmt.Sprintf("raise the floor to %d", r.passed)
+		case maxWarn >= 0 && r.warn < maxWarn:
+			note = fmt.Sprintf("lower the PASS* ceiling to %d", r.warn)
 		}
 		fmt.Fprintf(w, "%-20s %7d %7d %7d %7s  %s\n", r.suite, r.passed, r.warn, r.failed, floorText(min), note)
 	}

@@ -43,11 +43,12 @@ func TestParseFloors(t *testing.T) {
 		want    []floor
 		wantErr string
 	}{
-		{"OK", "# comment\ngraphql_query 12  # note\n\ngraphql_mutation 3\n",
-			[]floor{{"graphql_query", 12}, {"graphql_mutation", 3}}, ""},
+		{"OK", "# comment\ngraphql_query 12  # note\n\ngraphql_mutation 3 2\n",
+			[]floor{{"graphql_query", 12, -1}, {"graphql_mutation", 3, 2}}, ""},
 		{"NotACount", "graphql_query many\n", nil, `f:1: "many" is not a count`},
 		{"Negative", "graphql_query -1\n", nil, `f:1: "-1" is not a count`},
-		{"Shape", "graphql_query\n", nil, `f:1: want "suite count", got "graphql_query"`},
+		{"Shape", "graphql_query\n", nil, `f:1: want "suite count [max-PASS*]", got "graphql_query"`},
+		{"NegativeCeiling", "graphql_query 1 -2\n", nil, `f:1: "-2" is not a count`},
 		{"Twice", "a 1\na 2\n", nil, "f:2: suite a listed twice"},
 		{"Empty", "# nothing\n", nil, "f: no floors"},
 	}
@@ -82,7 +83,7 @@ func TestFloorsFile(t *testing.T) {
 }
 
 func TestJudge(t *testing.T) {
-	floors := []floor{{"q", 10}, {"m", 5}}
+	floors := []floor{{"q", 10, -1}, {"m", 5, 2}}
 	tests := []struct {
 		name    string
 		results []result
@@ -93,6 +94,9 @@ func TestJudge(t *testing.T) {
 		{"Above", []result{{suite: "q", passed: 12}}, "", "raise the floor to 12"},
 		{"Below", []result{{suite: "q", passed: 10}, {suite: "m", passed: 4}},
 			"conformance fell below the floor in m", "BELOW THE FLOOR by 1"},
+		{"MoreLenientPasses", []result{{suite: "q", passed: 10, warn: 50}, {suite: "m", passed: 5, warn: 3}},
+			"conformance fell below the floor in m", "1 MORE ERROR BODIES DIFFER FROM HASURA'S than the 2 allowed"},
+		{"FewerLenientPasses", []result{{suite: "m", passed: 5, warn: 1}}, "", "lower the PASS* ceiling to 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
