@@ -265,15 +265,17 @@ test('see and change a permission, and the API follows', async (t) => {
   const matrix = page.getByRole('table', { name: 'Permissions' });
   await see(matrix.getByRole('button', { name: 'anonymous select: partial' }));
   await see(matrix.getByRole('button', { name: 'user select: full' }));
-  await see(matrix.getByRole('button', { name: 'user insert: none' }));
+  await see(matrix.getByRole('button', { name: 'user insert: partial' }));
+  await see(matrix.getByRole('button', { name: 'anonymous insert: none' }));
   await see(matrix.getByLabel('admin delete: full'));
   await shot(page, 'data-permissions');
 
-  // anonymous may read created_at from now on.
+  // anonymous may read created_at and user_id from now on.
   await matrix.getByRole('button', { name: 'anonymous select: partial' }).click();
   const editor = page.getByRole('form', { name: 'Permission editor: anonymous select' });
   assert.equal(await editor.getByLabel('created_at').isChecked(), false);
   await editor.getByLabel('created_at').check();
+  await editor.getByLabel('user_id').check();
   await editor.getByRole('button', { name: 'Save permissions' }).click();
   await see(matrix.getByRole('button', { name: 'anonymous select: full' }));
   await shot(page, 'data-permissions-editor');

@@ -240,6 +240,8 @@ func TestApp_Demo(t *testing.T) {
 	}
 	cfg := testConfig()
 	cfg.DataDir = dir
+	cfg.AuthEnabled = true // as config.Load sets it in demo mode
+	cfg.SignIn.RateLimitEnabled = false
 
 	var banner bytes.Buffer
 	r := start(t, cfg, &banner)
@@ -263,6 +265,7 @@ func TestApp_Demo(t *testing.T) {
 	if diff := cmp.Diff(want, compactJSON(t, body)); diff != "" {
 		t.Fatalf("demo query (-want +got):\n%s", diff)
 	}
+	demoSignedInUser(t, r.url)
 	// A change of the user's own must survive the restart.
 	status, body := post(t, r.url+"/v1/metadata",
 		`{"type":"pg_untrack_table","args":{"source":"default","table":"tag","cascade":true}}`,
@@ -304,5 +307,55 @@ func TestApp_Run_StopsOnCancelBeforeServing(t *testing.T) {
 	cancel()
 	if err := a.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		t.Errorf("Run with a cancelled context = %v, want nil", err)
+	}
+}
+
+// demoSignedInUser walks the demo's story for role user: a user signed up
+// through /auth/v1 (a UUID id) creates an author of their own and writes,
+// edits and tags articles as that author, and cannot touch anyone else's.
+func demoSignedInUser(t *testing.T, url string) {
+	t.Helper()
+	status, body := post(t, url+"/auth/v1/signup/email-password", `{"email":"writer@example.com","password":"correct horse"}`, nil)
+	if status != 200 {
+		t.Fatalf("sign up: %d %s", status, body)
+	}
+	var res struct {
+		Session struct {
+			AccessToken string `json:"accessToken"`
+			User        struct{ ID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Session.AccessToken == "" {
+		t.Fatalf("sign up: %s", body)
+	}
+	bearer := map[string]string{"Authorization": "Bearer " + res.Session.AccessToken}
+	gql := func(query string) string {
+		t.Helper()
+		b, _ := json.Marshal(map[string]string{"query": query})
+		status, body := post(t, url+"/v1/graphql", string(b), bearer)
+		if status != 200 {
+			t.Fatalf("%s: %d %s", query, status, body)
+		}
+		return body
+	}
+	for _, step := range []struct{ query, want string }{
+		{`mutation { insert_author_one(object: {name: "Barbara Liskov"}) { id name user_id } }`,
+			`{"data":{"insert_author_one":{"id":5,"name":"Barbara Liskov","user_id":"` + res.Session.User.ID + `"}}}`},
+		{`mutation { insert_article_one(object: {title: "Data Abstraction", author_id: 5}) { id title author { name } } }`,
+			`{"data":{"insert_article_one":{"id":10,"title":"Data Abstraction","author":{"name":"Barbara Liskov"}}}}`},
+		{`mutation { insert_article_tag_one(object: {article_id: 10, tag_id: 3}) { tag { name } } }`,
+			`{"data":{"insert_article_tag_one":{"tag":{"name":"programming"}}}}`},
+		{`mutation { update_article(where: {}, _set: {rating: 5}) { affected_rows } }`,
+			`{"data":{"update_article":{"affected_rows":1}}}`},
+		{`mutation { delete_article(where: {id: {_eq: 1}}) { affected_rows } }`,
+			`{"data":{"delete_article":{"affected_rows":0}}}`},
+		{`mutation { insert_article_one(object: {title: "Forged", author_id: 1}) { id } }`,
+			`{"errors":[{"message":"check constraint of an insert/update permission has failed","extensions":{"path":"$.selectionSet.insert_article_one.args.object","code":"permission-error"}}]}`},
+		{`{ article_aggregate(where: {rating: {_eq: 5}}) { aggregate { count } } }`,
+			`{"data":{"article_aggregate":{"aggregate":{"count":4}}}}`},
+	} {
+		if got := gql(step.query); !jsonEqual(got, step.want) {
+			t.Errorf("%s\n got %s\nwant %s", step.query, got, step.want)
+		}
 	}
 }

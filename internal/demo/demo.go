@@ -29,9 +29,11 @@ var metadataJSON []byte
 //
 //   - anonymous: select on authors, tags, article tags, and published
 //     articles (not is_published itself);
-//   - user: select on everything with aggregations, and insert, update and
-//     delete on the articles whose author_id is X-Hasura-User-Id (insert
-//     sets author_id from the session).
+//   - user: select on everything with aggregations; insert of one author
+//     (its user_id set to X-Hasura-User-Id, a UUID as the sign-in service
+//     issues) and update of its name; insert, update and delete of the
+//     articles, and of the article tags, of the author whose user_id is
+//     X-Hasura-User-Id.
 //
 // Each call returns a fresh copy.
 func Metadata() []byte { return slices.Clone(metadataJSON) }

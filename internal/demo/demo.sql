@@ -11,9 +11,11 @@ BEGIN
   CREATE TABLE public.author (
     id         serial PRIMARY KEY,
     name       text NOT NULL,
-    created_at timestamptz DEFAULT now()
+    created_at timestamptz DEFAULT now(),
+    user_id    uuid UNIQUE
   );
   COMMENT ON TABLE public.author IS 'People who write articles';
+  COMMENT ON COLUMN public.author.user_id IS 'The signed-in user (auth.users.id) who writes as this author; NULL for the sample authors';
 
   CREATE TABLE public.article (
     id           serial PRIMARY KEY,

@@ -131,31 +131,52 @@ func TestMetadata(t *testing.T) {
 		"pg_create_select_permission article user",
 		"pg_create_select_permission tag user",
 		"pg_create_select_permission article_tag user",
+		"pg_create_insert_permission author user",
+		"pg_create_update_permission author user",
 		"pg_create_insert_permission article user",
 		"pg_create_update_permission article user",
 		"pg_create_delete_permission article user",
+		"pg_create_insert_permission article_tag user",
+		"pg_create_delete_permission article_tag user",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("metadata calls (-want +got):\n%s", diff)
 	}
 
-	own := map[string]any{"author_id": map[string]any{"_eq": "X-Hasura-User-Id"}}
+	me := map[string]any{"_eq": "X-Hasura-User-Id"}
+	own := map[string]any{"author": map[string]any{"user_id": me}}
 	for _, c := range calls {
-		if c.Args.Role != "user" || c.Args.Table.Name != "article" || c.Type == "pg_create_select_permission" {
+		if c.Args.Role != "user" || c.Type == "pg_create_select_permission" {
 			continue
 		}
 		p := c.Args.Permission
-		if c.Type == "pg_create_insert_permission" {
+		switch c.Args.Table.Name + " " + c.Type {
+		case "author pg_create_insert_permission":
+			if diff := cmp.Diff(map[string]any{"user_id": "X-Hasura-User-Id"}, p.Set); diff != "" {
+				t.Errorf("author insert set (-want +got):\n%s", diff)
+			}
+		case "author pg_create_update_permission":
+			if diff := cmp.Diff(map[string]any{"user_id": me}, p.Filter); diff != "" {
+				t.Errorf("author update filter (-want +got):\n%s", diff)
+			}
+		case "article pg_create_insert_permission":
 			if diff := cmp.Diff(own, p.Check); diff != "" {
-				t.Errorf("insert check (-want +got):\n%s", diff)
+				t.Errorf("article insert check (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(map[string]any{"author_id": "X-Hasura-User-Id"}, p.Set); diff != "" {
-				t.Errorf("insert set (-want +got):\n%s", diff)
+		case "article pg_create_update_permission", "article pg_create_delete_permission":
+			if diff := cmp.Diff(own, p.Filter); diff != "" {
+				t.Errorf("%s filter (-want +got):\n%s", c.Type, diff)
 			}
-			continue
-		}
-		if diff := cmp.Diff(own, p.Filter); diff != "" {
-			t.Errorf("%s filter (-want +got):\n%s", c.Type, diff)
+		case "article_tag pg_create_insert_permission":
+			if diff := cmp.Diff(map[string]any{"article": own}, p.Check); diff != "" {
+				t.Errorf("article_tag insert check (-want +got):\n%s", diff)
+			}
+		case "article_tag pg_create_delete_permission":
+			if diff := cmp.Diff(map[string]any{"article": own}, p.Filter); diff != "" {
+				t.Errorf("article_tag delete filter (-want +got):\n%s", diff)
+			}
+		default:
+			t.Errorf("unexpected %s on %s for user", c.Type, c.Args.Table.Name)
 		}
 	}
 
@@ -208,6 +229,13 @@ func TestMetadata_MatchesSQL(t *testing.T) {
 		hasFK[fk] = true
 	}
 
+	// Permission expressions may name relationships as well as columns.
+	rels := map[string]bool{}
+	for _, c := range decodeMetadata(t) {
+		if strings.HasSuffix(c.Type, "_relationship") {
+			rels[c.Args.Table.Name+"."+c.Args.Name] = true
+		}
+	}
 	for _, c := range decodeMetadata(t) {
 		table := c.Args.Table.Name
 		if !columns[table+".id"] && !columns[table+".article_id"] {
@@ -221,7 +249,7 @@ func TestMetadata_MatchesSQL(t *testing.T) {
 			}
 		}
 		for _, col := range named {
-			if !columns[table+"."+col] {
+			if !columns[table+"."+col] && !rels[table+"."+col] {
 				t.Errorf("%s %s on %s: no column %s", c.Type, c.Args.Role, table, col)
 			}
 		}
