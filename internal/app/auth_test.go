@@ -171,6 +171,8 @@ func TestApp_WebhookPOST(t *testing.T) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
+		w.Header().Add("Set-Cookie", "__Host-id=1; Secure; Path=/")
+		w.Header().Add("Set-Cookie", "theme=dark; Path=/")
 		io.WriteString(w, `{"X-Hasura-Role": "anonymous"}`)
 	}))
 	t.Cleanup(hook.Close) // after graft has stopped (cleanups run last-in first-out)
@@ -186,17 +188,28 @@ func TestApp_WebhookPOST(t *testing.T) {
 		t.Fatalf("metadata = %d %s", status, body)
 	}
 	query := `{"query": "{ article(order_by: {id: asc}, limit: 1) { title } }"}`
-	status, body := post(t, r.url+"/v1/graphql", query, map[string]string{"Authorization": "Bearer good"})
-	if diff := cmp.Diff(`{"data":{"article":[{"title":"Hello"}]}}`, compactJSON(t, body)); status != 200 || diff != "" {
-		t.Errorf("authorized query = %d (-want +got):\n%s", status, diff)
+	req, _ := http.NewRequest(http.MethodPost, r.url+"/v1/graphql", strings.NewReader(query))
+	req.Header.Set("Authorization", "Bearer good")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if diff := cmp.Diff(`{"data":{"article":[{"title":"Hello"}]}}`, compactJSON(t, string(b))); res.StatusCode != 200 || diff != "" {
+		t.Errorf("authorized query = %d (-want +got):\n%s", res.StatusCode, diff)
+	}
+	// The hook's Set-Cookie headers reach the client, as with Hasura.
+	if diff := cmp.Diff([]string{"__Host-id=1; Secure; Path=/", "theme=dark; Path=/"}, res.Header.Values("Set-Cookie")); diff != "" {
+		t.Errorf("Set-Cookie (-want +got):\n%s", diff)
 	}
 	mu.Lock()
-	req := got["request"]
+	hookReq := got["request"]
 	mu.Unlock()
-	if diff := cmp.Diff(map[string]any{"query": "{ article(order_by: {id: asc}, limit: 1) { title } }"}, req); diff != "" {
+	if diff := cmp.Diff(map[string]any{"query": "{ article(order_by: {id: asc}, limit: 1) { title } }"}, hookReq); diff != "" {
 		t.Errorf("the hook's request field (-want +got):\n%s", diff)
 	}
-	status, body = post(t, r.url+"/v1alpha1/graphql", query, map[string]string{"Authorization": "Bearer bad"})
+	status, body := post(t, r.url+"/v1alpha1/graphql", query, map[string]string{"Authorization": "Bearer bad"})
 	want := `{"errors":[{"extensions":{"code":"access-denied","path":"$"},"message":"Authentication hook unauthorized this request"}]}`
 	if diff := cmp.Diff(want, compactJSON(t, body)); status != 401 || diff != "" {
 		t.Errorf("denied query = %d, want 401 (-want +got):\n%s", status, diff)

@@ -71,7 +71,12 @@ func (w *webhook) authenticate(ctx context.Context, h http.Header) (*session.Ses
 	if len(body) > webhookMaxBody {
 		return nil, hookInvalid(fmt.Sprintf("Error in $: the answer is larger than %d bytes", webhookMaxBody))
 	}
-	return w.session(body)
+	s, err := w.session(body)
+	if err != nil {
+		return nil, err
+	}
+	s.SetCookies = resp.Header.Values("Set-Cookie")
+	return s, nil
 }
 
 // request builds the hook request: GET with the client's headers (less

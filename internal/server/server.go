@@ -234,6 +234,7 @@ func (s *Server) graphql(mode exec.Mode, realStatus bool) http.HandlerFunc {
 			fail(nil, err)
 			return
 		}
+		passCookies(w, sess)
 		reqs, batch, err := decodeGraphQLBody(body)
 		if err != nil {
 			fail(sess, err)
@@ -348,6 +349,13 @@ func jsonErrorText(err error) string {
 	return "Error in $: " + err.Error()
 }
 
+// passCookies adds the auth webhook's Set-Cookie headers to the response.
+func passCookies(w http.ResponseWriter, sess *session.Session) {
+	for _, c := range sess.SetCookies {
+		w.Header().Add("Set-Cookie", c)
+	}
+}
+
 // adminAPI serves an admin-only JSON API (/v1/metadata, /v1/query, /v2/query).
 func (s *Server) adminAPI(fn func(ctx context.Context, body []byte) ([]byte, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -357,6 +365,7 @@ func (s *Server) adminAPI(fn func(ctx context.Context, body []byte) ([]byte, err
 			writeAPIError(w, apierr.From(err), s.showInternal(nil))
 			return
 		}
+		passCookies(w, sess)
 		if !sess.IsAdmin() {
 			writeAPIError(w, apierr.New(apierr.AccessDenied, "restricted access : admin only").At("$.args"), s.showInternal(sess))
 			return
@@ -386,6 +395,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, apierr.From(err), false)
 		return
 	}
+	passCookies(w, sess)
 	if !sess.IsAdmin() {
 		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
 		return
@@ -464,6 +474,7 @@ func (s *Server) config(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, apierr.From(err), false)
 		return
 	}
+	passCookies(w, sess)
 	if !sess.IsAdmin() {
 		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
 		return

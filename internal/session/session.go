@@ -43,6 +43,10 @@ type Session struct {
 	// webhook's Expires/Cache-Control); zero means never. Websocket
 	// connections close at this time.
 	Expires time.Time
+	// SetCookies are the Set-Cookie values of the auth webhook's answer,
+	// which an HTTP response passes on to the client, as Hasura does (a
+	// websocket has no response to carry them).
+	SetCookies []string
 
 	jsonOnce sync.Once
 	json     []byte // encoding of Vars, built on first use
