@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -183,9 +184,31 @@ func decodeBase64JSON(s string) (any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && strings.Contains(se.Error(), "looking for beginning of value") && se.Offset > 0 {
+			return nil, notJSONAt(raw[se.Offset-1:])
+		}
 		return nil, err
 	}
 	return v, nil
+}
+
+// notJSON is aeson's "not a valid json value at '...'": the input from
+// where a value was expected, white space dropped, each byte a character.
+type notJSON struct{ rest string }
+
+func (e notJSON) Error() string { return "Failed reading: not a valid json value at '" + e.rest + "'" }
+
+func notJSONAt(rest []byte) notJSON {
+	var b strings.Builder
+	for _, c := range rest {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			b.WriteRune(rune(c))
+		}
+	}
+	return notJSON{b.String()}
 }
 
 func lookupPath(v any, path []string) (any, bool) {
@@ -241,6 +264,9 @@ func (b *builder) decodeNodeID(raw, idPath, path string) (*schema.Table, []any, 
 		return apierr.New(apierr.ValidationFailed, "invalid node id: "+format, args...).At(idPath)
 	}
 	v, err := decodeBase64JSON(raw)
+	if nj := (notJSON{}); errors.As(err, &nj) {
+		return nil, nil, invalid("Error in $: %s", nj.Error())
+	}
 	if err != nil {
 		return nil, nil, invalid("Error in $: Failed reading: not a valid json value")
 	}
