@@ -386,14 +386,11 @@ func (b *builder) isNullLiteral(v val) bool { return v.a != nil && v.a.Kind == a
 
 // nonNegative refuses a negative integer literal given for a count
 // (limit, offset, batch_size, first, last), and records a variable given
-// for one in Root.NonNegativeVars, so that each request's value is checked
+// for one in Root.VarChecks, so that each request's value is checked
 // before PostgreSQL sees it (Root.CheckVars).
 func (b *builder) nonNegative(v val, path string) error {
 	if v.a != nil && v.a.Kind == ast.Variable {
-		use := VarUse{Var: v.a.Raw, Path: path}
-		if !slices.Contains(b.root.NonNegativeVars, use) {
-			b.root.NonNegativeVars = append(b.root.NonNegativeVars, use)
-		}
+		b.checkVar(VarCheck{Var: v.a.Raw, Path: path, kind: kindNonNegative})
 		return nil
 	}
 	if n, ok := b.integer(v); ok && n < 0 {

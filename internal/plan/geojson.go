@@ -1,31 +1,131 @@
 package plan
 
 import (
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/graftql/graft/internal/apierr"
 	"github.com/graftql/graft/internal/boolexp"
 )
 
-// checkGeoJSON validates a GeoJSON value the way Hasura's parser does
-// (Hasura.Backends.Postgres.Instances.Types GeoJSON instances, from the
-// geojson package): a LineString needs 2 positions, a LinearRing 4 with
-// equal first and last positions. Only constants are checked; a variable
-// bound per request is checked by PostGIS.
-func checkGeoJSON(op boolexp.Operand, path string) error {
-	if op.Type.Encoding != boolexp.EncodeGeoJSON {
+// Note [input value checks]: Hasura parses some column values in Haskell
+// before any SQL runs, and refuses a bad one as parse-failed at its path:
+// GeoJSON (Hasura.Backends.Postgres.Instances.Types, from the geojson
+// package: a Position needs 2 numbers, a LineString 2 positions, a
+// LinearRing 4 with equal first and last positions), ltree ("a sequence of
+// zero or more labels separated by dots", no empty label) and raster (hex
+// of the well-known binary; Hasura.Backends.Postgres.SQL.Value). graft
+// checks a constant when it plans, and a variable's value on every request
+// (Root.VarChecks, Root.CheckVars), so that PostgreSQL never sees such a
+// value and the error names where it was given.
+
+// valueKind is what a value check verifies.
+type valueKind int
+
+const (
+	kindNone valueKind = iota
+	kindNonNegative
+	kindGeoJSON
+	kindLtree
+	kindRaster
+)
+
+// kindOf is the check that values of t need (none for most types).
+func kindOf(t boolexp.Type) valueKind {
+	switch {
+	case t.Encoding == boolexp.EncodeGeoJSON:
+		return kindGeoJSON
+	case typeNamed(t.SQL, "ltree"):
+		return kindLtree
+	case typeNamed(t.SQL, "raster"):
+		return kindRaster
+	}
+	return kindNone
+}
+
+// typeNamed reports whether sql ("ltree", "public"."ltree") names the type
+// name in any schema.
+func typeNamed(sql, name string) bool {
+	return sql == name || strings.HasSuffix(sql, `."`+name+`"`) || sql == `"`+name+`"`
+}
+
+// checkValue checks op at path (Note [input value checks]): a constant at
+// once, a variable recorded for CheckVars.
+func (b *builder) checkValue(op boolexp.Operand, path string) error {
+	kind := kindOf(op.Type)
+	if kind == kindNone {
 		return nil
 	}
-	k, ok := op.Value.(boolexp.Const)
-	if !ok {
+	switch v := op.Value.(type) {
+	case boolexp.Var:
+		b.checkVar(VarCheck{Var: v.Name, Path: path, kind: kind, dims: op.Type.Dims})
+	case boolexp.Const:
+		return checkJSON(kind, op.Type.Dims, v.V, path)
+	}
+	return nil
+}
+
+func (b *builder) checkVar(c VarCheck) {
+	if !slices.Contains(b.root.VarChecks, c) {
+		b.root.VarChecks = append(b.root.VarChecks, c)
+	}
+}
+
+// checkJSON checks a decoded JSON value of dims list levels.
+func checkJSON(kind valueKind, dims int, v any, path string) error {
+	if v == nil {
 		return nil
 	}
-	obj, ok := k.V.(map[string]any)
-	if !ok {
-		return nil
+	if dims > 0 {
+		if l, ok := v.([]any); ok {
+			for i, e := range l {
+				if err := checkJSON(kind, dims-1, e, path+"["+strconv.Itoa(i)+"]"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
 	}
-	if msg := geoJSONError(obj); msg != "" {
+	var msg string
+	switch kind {
+	case kindNonNegative:
+		if negative(v) {
+			return errNegative(path, "a number")
+		}
+	case kindGeoJSON:
+		if obj, ok := v.(map[string]any); ok {
+			msg = geoJSONError(obj)
+		}
+	case kindLtree:
+		msg = ltreeError(v)
+	case kindRaster:
+		msg = rasterError(v)
+	}
+	if msg != "" {
 		return apierr.New(apierr.ParseFailed, "%s", msg).At(path)
 	}
 	return nil
+}
+
+func ltreeError(v any) string {
+	s, ok := v.(string)
+	if ok && !slices.Contains(strings.Split(s, "."), "") {
+		return ""
+	}
+	return "Expecting label path: a sequence of zero or more labels separated by dots, for example L1.L2.L3"
+}
+
+func rasterError(v any) string {
+	s, ok := v.(string)
+	if !ok {
+		return "expecting String for raster"
+	}
+	if _, err := hex.DecodeString(s); err != nil {
+		return "invalid hexadecimal representation of raster well known binary format"
+	}
+	return ""
 }
 
 func geoJSONError(obj map[string]any) string {

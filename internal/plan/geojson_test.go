@@ -2,8 +2,11 @@ package plan
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/graftql/graft/internal/apierr"
 )
 
 // TestGeoJSONError checks the GeoJSON shapes Hasura's parser refuses,
@@ -31,5 +34,45 @@ func TestGeoJSONError(t *testing.T) {
 		if got := geoJSONError(obj); got != tc.want {
 			t.Errorf("%s: got %q, want %q", tc.geo, got, tc.want)
 		}
+	}
+}
+
+// TestCheckJSON checks Note [input value checks] for ltree, raster and
+// counts: Hasura's parse-failed messages at the value's path, list
+// elements included.
+func TestCheckJSON(t *testing.T) {
+	const ltreeMsg = "Expecting label path: a sequence of zero or more labels separated by dots, for example L1.L2.L3"
+	for _, tc := range []struct {
+		name      string
+		kind      valueKind
+		dims      int
+		value     any
+		path, msg string
+	}{
+		{"Ltree", kindLtree, 0, "Tree.Collections", "", ""},
+		{"LtreeTrailingDot", kindLtree, 0, "Tree.Collections.", "$.v", ltreeMsg},
+		{"LtreeEmpty", kindLtree, 0, "", "$.v", ltreeMsg},
+		{"LtreeNotString", kindLtree, 0, json.Number("1"), "$.v", ltreeMsg},
+		{"LtreeListElement", kindLtree, 1, []any{"A.B", "A..B"}, "$.v[1]", ltreeMsg},
+		{"LtreeNull", kindLtree, 0, nil, "", ""},
+		{"Raster", kindRaster, 0, "0100000000", "", ""},
+		{"RasterNotHex", kindRaster, 0, "this is invalid raster value", "$.v", "invalid hexadecimal representation of raster well known binary format"},
+		{"RasterNotString", kindRaster, 0, true, "$.v", "expecting String for raster"},
+		{"Count", kindNonNegative, 0, json.Number("0"), "", ""},
+		{"NegativeCount", kindNonNegative, 0, json.Number("-2"), "$.v", "expected a non-negative 32-bit integer for type 'Int', but found a number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkJSON(tc.kind, tc.dims, tc.value, "$.v")
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatalf("got %v, want no error", err)
+				}
+				return
+			}
+			var e *apierr.Error
+			if !errors.As(err, &e) || e.Message != tc.msg || e.Path != tc.path {
+				t.Fatalf("got %v, want %q at %s", err, tc.msg, tc.path)
+			}
+		})
 	}
 }

@@ -254,7 +254,7 @@ func (b *builder) insertObject(t *schema.Table, v val, determined map[string]str
 				return nil, apierr.New(apierr.ValidationFailed, "cannot insert %q columns as their values are already being determined by parent insert", c.Name).At(path)
 			}
 			op := b.operand(e.v, c.Operand())
-			if err := checkGeoJSON(op, fpath); err != nil {
+			if err := b.checkValue(op, fpath); err != nil {
 				return nil, err
 			}
 			given[c.Name] = op
@@ -516,7 +516,7 @@ func (b *builder) updateSpec(t *schema.Table, args []kv, byPk bool, apath, path 
 				}
 				seen[c.Name] = a.name
 				val := b.operand(e.v, setOperandType(op, c))
-				if err := checkGeoJSON(val, fpath+"."+e.name); err != nil {
+				if err := b.checkValue(val, fpath+"."+e.name); err != nil {
 					return nil, err
 				}
 				u.Sets = append(u.Sets, SetClause{Column: c.BoolexpColumn(), Op: op, Value: val})

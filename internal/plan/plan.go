@@ -51,10 +51,10 @@ type Root struct {
 	// SessionVars lists the session variables the plan reads; each must be
 	// present when the plan runs.
 	SessionVars []string
-	// NonNegativeVars lists the variables given for a count (limit,
-	// offset, batch_size, first, last); CheckVars refuses a negative value
-	// for one before it reaches PostgreSQL.
-	NonNegativeVars []VarUse
+	// VarChecks are the checks CheckVars applies to a request's variable
+	// values before PostgreSQL sees them: no negative count (limit, offset,
+	// batch_size, first, last), and Note [input value checks].
+	VarChecks []VarCheck
 	// Mutation is set for mutation operations.
 	Mutation bool
 	// Stream is set when the root field is a streaming subscription
@@ -62,18 +62,21 @@ type Root struct {
 	Stream *Stream
 }
 
-// VarUse is a variable at an argument's JSON path.
-type VarUse struct {
+// VarCheck is a check of a variable's value, given at an argument's JSON
+// path.
+type VarCheck struct {
 	Var  string
 	Path string
+	kind valueKind
+	dims int
 }
 
-// CheckVars checks a request's variable values against the constraints
-// the plan carries for them, with the error Hasura gives for the value.
+// CheckVars checks a request's variable values against the plan's
+// VarChecks, with the error Hasura gives for the value.
 func (r *Root) CheckVars(vars map[string]any) error {
-	for _, u := range r.NonNegativeVars {
-		if negative(vars[u.Var]) {
-			return errNegative(u.Path, "a number")
+	for _, c := range r.VarChecks {
+		if err := checkJSON(c.kind, c.dims, vars[c.Var], c.Path); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -166,7 +166,7 @@ func (b *builder) columnOps(c boolexp.Column, cast *boolexp.Type, v val, path st
 			}
 			return nil, apierr.New(apierr.ValidationFailed, "unexpected null value for type '%s'", c.Type.Name).At(opath)
 		}
-		args, err := b.opArgs(op, colType, e.v, opath)
+		args, err := b.checkedOpArgs(op, colType, e.v, opath)
 		if err != nil {
 			return nil, err
 		}
@@ -205,6 +205,21 @@ func (b *builder) extType(name string) string {
 		}
 	}
 	return b.extTypes[name]
+}
+
+// checkedOpArgs is opArgs with its operands' values checked (Note [input
+// value checks]).
+func (b *builder) checkedOpArgs(op boolexp.Op, colType boolexp.Type, v val, path string) ([]boolexp.Operand, error) {
+	args, err := b.opArgs(op, colType, v, path)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range args {
+		if err := b.checkValue(a, path); err != nil {
+			return nil, err
+		}
+	}
+	return args, nil
 }
 
 // opArgs builds the operands of op applied to a column of type colType.
@@ -366,7 +381,7 @@ func (b *builder) aggregatePredicate(r *schema.Relationship, v val, path string)
 						isNull, _ := b.boolean(o.v)
 						operands = []boolexp.Operand{{Value: boolexp.Const{V: isNull}, Type: boolexp.Type{SQL: "bool"}}}
 					} else {
-						operands, err = b.opArgs(op, resultType, o.v, apath+"."+o.name)
+						operands, err = b.checkedOpArgs(op, resultType, o.v, apath+"."+o.name)
 						if err != nil {
 							return nil, err
 						}
