@@ -1,7 +1,6 @@
 package plan
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/graftql/graft/internal/apierr"
@@ -524,7 +523,9 @@ func (b *builder) updateSpec(t *schema.Table, args []kv, byPk bool, apath, path 
 		}
 	}
 	if len(multi) > 0 {
-		sort.Strings(multi)
+		// In the order the query gives them, which matches Hasura's case
+		// update/basic/article_column_multiple_operators.yaml (Hasura's own
+		// order is a hash map's).
 		quoted := make([]string, len(multi))
 		for i, c := range multi {
 			quoted[i] = "'" + c + "'"
