@@ -306,3 +306,17 @@ func writeJSON(buf *bytes.Buffer, v any) {
 		buf.Truncate(len(b) - 1)
 	}
 }
+
+// EnglishList joins words as Hasura's messages list them (its englishList):
+// "a", "a and b", "a, b, and c".
+func EnglishList(joiner string, words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	case 2:
+		return words[0] + " " + joiner + " " + words[1]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + ", " + joiner + " " + words[len(words)-1]
+}

@@ -315,20 +315,8 @@ func TestApp_Run_StopsOnCancelBeforeServing(t *testing.T) {
 // edits and tags articles as that author, and cannot touch anyone else's.
 func demoSignedInUser(t *testing.T, url string) {
 	t.Helper()
-	status, body := post(t, url+"/auth/v1/signup/email-password", `{"email":"writer@example.com","password":"correct horse"}`, nil)
-	if status != 200 {
-		t.Fatalf("sign up: %d %s", status, body)
-	}
-	var res struct {
-		Session struct {
-			AccessToken string `json:"accessToken"`
-			User        struct{ ID string }
-		}
-	}
-	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Session.AccessToken == "" {
-		t.Fatalf("sign up: %s", body)
-	}
-	bearer := map[string]string{"Authorization": "Bearer " + res.Session.AccessToken}
+	token, userID := signUp(t, url, "writer@example.com")
+	bearer := map[string]string{"Authorization": "Bearer " + token}
 	gql := func(query string) string {
 		t.Helper()
 		b, _ := json.Marshal(map[string]string{"query": query})
@@ -340,7 +328,7 @@ func demoSignedInUser(t *testing.T, url string) {
 	}
 	for _, step := range []struct{ query, want string }{
 		{`mutation { insert_author_one(object: {name: "Barbara Liskov"}) { id name user_id } }`,
-			`{"data":{"insert_author_one":{"id":5,"name":"Barbara Liskov","user_id":"` + res.Session.User.ID + `"}}}`},
+			`{"data":{"insert_author_one":{"id":5,"name":"Barbara Liskov","user_id":"` + userID + `"}}}`},
 		{`mutation { insert_article_one(object: {title: "Data Abstraction", author_id: 5}) { id title author { name } } }`,
 			`{"data":{"insert_article_one":{"id":10,"title":"Data Abstraction","author":{"name":"Barbara Liskov"}}}}`},
 		{`mutation { insert_article_tag_one(object: {article_id: 10, tag_id: 3}) { tag { name } } }`,

@@ -24,22 +24,8 @@ func TestApp_SignIn(t *testing.T) {
 	cfg.SignIn.RateLimitEnabled = false
 	r := start(t, cfg, nil)
 
-	signUp := func(email string) (token, id string) {
-		status, body := post(t, r.url+"/auth/v1/signup/email-password", `{"email":"`+email+`","password":"correct horse"}`, nil)
-		if status != 200 {
-			t.Fatalf("sign up: %d %s", status, body)
-		}
-		var res struct {
-			Session struct {
-				AccessToken string `json:"accessToken"`
-				User        struct{ ID string }
-			}
-		}
-		json.Unmarshal([]byte(body), &res)
-		return res.Session.AccessToken, res.Session.User.ID
-	}
-	tok, id := signUp("amy@example.com")
-	signUp("ben@example.com")
+	tok, id := signUp(t, r.url, "amy@example.com")
+	signUp(t, r.url, "ben@example.com")
 	// A token signed with the configured secret by hand-off: the engine's
 	// own JWT config verifies it.
 	status, body := post(t, r.url+"/v1/graphql", `{"query":"{ users { id email } authRefreshTokensAggregate { aggregate { count } } }"}`,
@@ -106,4 +92,24 @@ func TestApp_SignInOff(t *testing.T) {
 func jsonEqual(a, b string) bool {
 	var x, y any
 	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && cmp.Equal(x, y)
+}
+
+// signUp signs a new user up at url's /auth/v1 and returns their access
+// token and user id.
+func signUp(t *testing.T, url, email string) (token, id string) {
+	t.Helper()
+	status, body := post(t, url+"/auth/v1/signup/email-password", `{"email":"`+email+`","password":"correct horse"}`, nil)
+	if status != 200 {
+		t.Fatalf("sign up: %d %s", status, body)
+	}
+	var res struct {
+		Session struct {
+			AccessToken string `json:"accessToken"`
+			User        struct{ ID string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil || res.Session.AccessToken == "" {
+		t.Fatalf("sign up: %s", body)
+	}
+	return res.Session.AccessToken, res.Session.User.ID
 }

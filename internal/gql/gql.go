@@ -327,7 +327,7 @@ func translate(doc *ast.QueryDocument, e *gqlerror.Error) *apierr.Error {
 		m := reCycle.FindStringSubmatch(msg)
 		names := []string{m[1]}
 		path, names = cyclePath(doc, names)
-		msg = fmt.Sprintf("the fragment definition(s) %s form a cycle", englishList("and", names))
+		msg = fmt.Sprintf("the fragment definition(s) %s form a cycle", apierr.EnglishList("and", names))
 	case reMissing.MatchString(msg):
 		m := reMissing.FindStringSubmatch(msg)
 		msg = fmt.Sprintf("missing required field '%s'", m[1])
@@ -381,18 +381,4 @@ func cyclePath(doc *ast.QueryDocument, names []string) (string, []string) {
 		}
 	}
 	return "$", names
-}
-
-// englishList joins words as Hasura's englishList does: "a", "a and b",
-// "a, b, and c".
-func englishList(joiner string, words []string) string {
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	case 2:
-		return words[0] + " " + joiner + " " + words[1]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + ", " + joiner + " " + words[len(words)-1]
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/graftql/graft/internal/apierr"
 	"github.com/graftql/graft/internal/catalog"
 	"github.com/graftql/graft/internal/metadata"
 )
@@ -389,7 +390,7 @@ func (b *builder) processTable(ts *tableState, enums map[catalog.QualifiedName]*
 			for i, s := range same {
 				names[i] = fmt.Sprintf("%q", s.Name)
 			}
-			return fmt.Errorf("the definitions of columns %s are in conflict: they are mapped to the same field name, %q", englishList("and", names), c.Field)
+			return fmt.Errorf("the definitions of columns %s are in conflict: they are mapped to the same field name, %q", apierr.EnglishList("and", names), c.Field)
 		}
 	}
 
@@ -458,19 +459,6 @@ func enumReferences(info *catalog.Table, enums map[catalog.QualifiedName]*tableS
 		out[col] = ets[0]
 	}
 	return out, nil
-}
-
-// englishList joins items as Hasura's englishList does.
-func englishList(joiner string, items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	case 2:
-		return items[0] + " " + joiner + " " + items[1]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + ", " + joiner + " " + items[len(items)-1]
 }
 
 // finish fills the model from the builder state.
