@@ -3,6 +3,7 @@ package signin
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"html"
@@ -54,8 +55,9 @@ func (mail) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 // response, so that timing reveals nothing about accounts.
 type mailer struct {
 	cfg       config.SMTP
-	templates string // AUTH_EMAIL_TEMPLATES_PATH
-	locale    string // AUTH_LOCALE_DEFAULT
+	roots     *x509.CertPool // nil: the system's
+	templates string         // AUTH_EMAIL_TEMPLATES_PATH
+	locale    string         // AUTH_LOCALE_DEFAULT
 	serverURL string
 	clientURL string
 	log       *slog.Logger
@@ -67,11 +69,11 @@ type mailer struct {
 // mailQueueSize bounds the queue; a full queue drops mail with a warning.
 const mailQueueSize = 1000
 
-func newMailer(cfg config.SignIn, serverURL string, log *slog.Logger) (*mailer, error) {
+func newMailer(cfg config.SignIn, serverURL string, roots *x509.CertPool, log *slog.Logger) (*mailer, error) {
 	if serverURL == "" {
 		return nil, errors.New("AUTH_SERVER_URL: needed for emailed links")
 	}
-	return &mailer{cfg: cfg.SMTP, templates: cfg.EmailTemplatesPath, locale: cfg.LocaleDefault, serverURL: serverURL,
+	return &mailer{cfg: cfg.SMTP, roots: roots, templates: cfg.EmailTemplatesPath, locale: cfg.LocaleDefault, serverURL: serverURL,
 		clientURL: cfg.ClientURL, log: log, queue: make(chan mail, mailQueueSize), retryDelay: time.Second}, nil
 }
 
@@ -168,6 +170,10 @@ func (m *mailer) run(ctx context.Context) {
 	}
 }
 
+func (m *mailer) tlsConfig() *tls.Config {
+	return &tls.Config{ServerName: m.cfg.Host, RootCAs: m.roots, MinVersion: tls.VersionTLS12}
+}
+
 // send delivers one message: implicit TLS with AUTH_SMTP_SECURE, else
 // STARTTLS when the server offers it.
 func (m *mailer) send(ctx context.Context, msg mail) error {
@@ -176,7 +182,7 @@ func (m *mailer) send(ctx context.Context, msg mail) error {
 	var conn net.Conn
 	var err error
 	if m.cfg.Secure {
-		conn, err = (&tls.Dialer{NetDialer: d, Config: &tls.Config{ServerName: m.cfg.Host}}).DialContext(ctx, "tcp", addr)
+		conn, err = (&tls.Dialer{NetDialer: d, Config: m.tlsConfig()}).DialContext(ctx, "tcp", addr)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", addr)
 	}
@@ -192,7 +198,7 @@ func (m *mailer) send(ctx context.Context, msg mail) error {
 	defer c.Close()
 	if !m.cfg.Secure {
 		if ok, _ := c.Extension("STARTTLS"); ok {
-			if err := c.StartTLS(&tls.Config{ServerName: m.cfg.Host}); err != nil {
+			if err := c.StartTLS(m.tlsConfig()); err != nil {
 				return fmt.Errorf("smtp starttls: %w", err)
 			}
 		}

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,6 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of tokens and limits; nil means time.Now.
 	Now func() time.Time
+	// SMTPRootCAs verify the SMTP server's certificate (STARTTLS or
+	// AUTH_SMTP_SECURE); nil means the system's roots.
+	SMTPRootCAs *x509.CertPool
 }
 
 // Attribute keys of the service's log lines.
@@ -135,7 +139,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	}
 	s.lockout = newLockout(cfg.LockoutThreshold, cfg.LockoutMax)
 	if cfg.SMTPEnabled() {
-		if s.mailer, err = newMailer(cfg, s.serverURL, s.log); err != nil {
+		if s.mailer, err = newMailer(cfg, s.serverURL, o.SMTPRootCAs, s.log); err != nil {
 			return nil, err
 		}
 	}

@@ -2,9 +2,22 @@ package signin_test
 
 import (
 	"bufio"
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"html"
+	"io"
+	"mime"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,19 +29,40 @@ import (
 )
 
 // smtpSink is a tiny SMTP server that keeps the messages it receives.
+// With a TLS config it offers STARTTLS, or speaks TLS from the start
+// (implicit); with credentials it checks AUTH PLAIN, LOGIN and CRAM-MD5.
 type smtpSink struct {
-	ln   net.Listener
-	msgs chan *mail.Message
+	ln         net.Listener
+	msgs       chan received
+	tls        *tls.Config
+	implicit   bool
+	user, pass string
 }
 
-// NewSMTPSink listens on 127.0.0.1 until the test ends.
+// received is a message and how its session went.
+type received struct {
+	msg  *mail.Message
+	tls  bool   // the message came over TLS
+	auth string // "MECHANISM user" of a successful AUTH
+}
+
+// NewSMTPSink listens on 127.0.0.1 until the test ends: plain text, any
+// AUTH accepted.
 func NewSMTPSink(t testing.TB) *smtpSink {
+	t.Helper()
+	return startSink(t, &smtpSink{})
+}
+
+func startSink(t testing.TB, s *smtpSink) *smtpSink {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpSink{ln: ln, msgs: make(chan *mail.Message, 16)}
+	if s.implicit {
+		ln = tls.NewListener(ln, s.tls)
+	}
+	s.ln, s.msgs = ln, make(chan received, 16)
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -43,21 +77,76 @@ func NewSMTPSink(t testing.TB) *smtpSink {
 }
 
 func (s *smtpSink) serve(c net.Conn) {
-	defer c.Close()
+	defer func() { c.Close() }()
 	r := bufio.NewReader(c)
 	say := func(line string) { c.Write([]byte(line + "\r\n")) }
+	readLine := func() (string, bool) {
+		l, err := r.ReadString('\n')
+		return strings.TrimRight(l, "\r\n"), err == nil
+	}
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	unb64 := func(s string) string { b, _ := base64.StdEncoding.DecodeString(s); return string(b) }
+	overTLS, auth := s.implicit, ""
 	say("220 sink ready")
 	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
+		line, ok := readLine()
+		if !ok {
 			return
 		}
-		cmd := strings.ToUpper(strings.TrimSpace(line))
+		cmd := strings.ToUpper(line)
 		switch {
 		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
 			say("250-sink")
-			say("250 AUTH PLAIN LOGIN")
+			if s.tls != nil && !overTLS {
+				say("250-STARTTLS")
+			}
+			say("250 AUTH PLAIN LOGIN CRAM-MD5")
+		case cmd == "STARTTLS" && s.tls != nil && !overTLS:
+			say("220 go ahead")
+			tc := tls.Server(c, s.tls)
+			if tc.Handshake() != nil {
+				return
+			}
+			c, r, overTLS = tc, bufio.NewReader(tc), true
 		case strings.HasPrefix(cmd, "AUTH"):
+			f := strings.Fields(line)
+			mech, user, pass := strings.ToUpper(f[1]), "", ""
+			switch mech {
+			case "PLAIN":
+				resp := ""
+				if len(f) > 2 {
+					resp = f[2]
+				} else {
+					say("334 ")
+					resp, _ = readLine()
+				}
+				parts := strings.Split(unb64(resp), "\x00")
+				if len(parts) == 3 {
+					user, pass = parts[1], parts[2]
+				}
+			case "LOGIN":
+				say("334 " + b64("Username:"))
+				l, _ := readLine()
+				user = unb64(l)
+				say("334 " + b64("Password:"))
+				l, _ = readLine()
+				pass = unb64(l)
+			case "CRAM-MD5":
+				challenge := "<1896.697170952@sink>"
+				say("334 " + b64(challenge))
+				l, _ := readLine()
+				got := strings.Fields(unb64(l))
+				mac := hmac.New(md5.New, []byte(s.pass))
+				mac.Write([]byte(challenge))
+				if len(got) == 2 && got[1] == hex.EncodeToString(mac.Sum(nil)) {
+					user, pass = got[0], s.pass
+				}
+			}
+			if s.user != "" && (user != s.user || pass != s.pass) {
+				say("535 authentication failed")
+				continue
+			}
+			auth = mech + " " + user
 			say("235 ok")
 		case strings.HasPrefix(cmd, "MAIL"), strings.HasPrefix(cmd, "RCPT"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
 			say("250 ok")
@@ -75,7 +164,7 @@ func (s *smtpSink) serve(c net.Conn) {
 				b.WriteString(strings.TrimPrefix(l, "."))
 			}
 			if m, err := mail.ReadMessage(strings.NewReader(b.String())); err == nil {
-				s.msgs <- m
+				s.msgs <- received{msg: m, tls: overTLS, auth: auth}
 			}
 			say("250 queued")
 		case cmd == "QUIT":
@@ -90,12 +179,17 @@ func (s *smtpSink) serve(c net.Conn) {
 // next returns the next message, failing after 10 s.
 func (s *smtpSink) next(t testing.TB) *mail.Message {
 	t.Helper()
+	return s.nextReceived(t).msg
+}
+
+func (s *smtpSink) nextReceived(t testing.TB) received {
+	t.Helper()
 	select {
 	case m := <-s.msgs:
 		return m
 	case <-time.After(10 * time.Second):
 		t.Fatal("no mail within 10s")
-		return nil
+		return received{}
 	}
 }
 
@@ -225,5 +319,117 @@ func TestService_EmailChange(t *testing.T) {
 	e.MustSignIn(t, "max2@example.com", pw)
 	if r := e.do(t, "POST", "/signin/email-password", map[string]any{"email": "max@example.com", "password": pw}, ""); r.Status != 401 {
 		t.Errorf("old address: %d", r.Status)
+	}
+}
+
+// TestService_MailTransports sends mail over STARTTLS and implicit TLS
+// with each AUTH method, the server's certificate verified against the
+// configured roots; a certificate the roots do not vouch for gets no mail.
+func TestService_MailTransports(t *testing.T) {
+	t.Parallel()
+	ts := httptest.NewTLSServer(http.NotFoundHandler()) // for its certificate for 127.0.0.1
+	t.Cleanup(ts.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(ts.Certificate())
+	serverTLS := &tls.Config{Certificates: ts.TLS.Certificates}
+	for _, tc := range []struct {
+		name     string
+		implicit bool
+		method   string
+		roots    *x509.CertPool
+		want     string // "" for no mail
+	}{
+		{"StartTLSPlain", false, "PLAIN", roots, "PLAIN u"},
+		{"StartTLSLogin", false, "LOGIN", roots, "LOGIN u"},
+		{"StartTLSCramMD5", false, "CRAM-MD5", roots, "CRAM-MD5 u"},
+		{"ImplicitTLSLogin", true, "LOGIN", roots, "LOGIN u"},
+		{"UntrustedCertificate", false, "PLAIN", x509.NewCertPool(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sink := startSink(t, &smtpSink{tls: serverTLS, implicit: tc.implicit, user: "u", pass: "p"})
+			_, port, _ := net.SplitHostPort(sink.ln.Addr().String())
+			e := NewEnv(t, func(o *signin.Options) {
+				hs256(o)
+				f := false
+				o.Settings.EmailVerifiedRequired = &f
+				o.Settings.SMTP = config.SMTP{Host: "127.0.0.1", Port: atoi(port), User: "u", Pass: "p",
+					Sender: "auth@example.com", AuthMethod: tc.method, Secure: tc.implicit}
+				o.Settings.ClientURL = "https://app.example.com"
+				o.SMTPRootCAs = tc.roots
+			})
+			ctx, cancel := contextWithCancel()
+			done := make(chan struct{})
+			go func() { e.svc.Run(ctx); close(done) }()
+			t.Cleanup(func() { cancel(); <-done })
+
+			e.MustSignUp(t, "kim@example.com", pw)
+			if r := e.do(t, "POST", "/user/password/reset", map[string]any{"email": "kim@example.com"}, ""); r.Status != 200 {
+				t.Fatalf("reset: %d %s", r.Status, r.Raw)
+			}
+			if tc.want == "" {
+				select {
+				case m := <-sink.msgs:
+					t.Fatalf("mail delivered to a server whose certificate is not trusted: %v", m.msg.Header)
+				case <-time.After(1500 * time.Millisecond):
+				}
+				return
+			}
+			got := sink.nextReceived(t)
+			if !got.tls || got.auth != tc.want || got.msg.Header.Get("To") != "kim@example.com" {
+				t.Errorf("got tls=%v auth=%q to=%q, want tls, %q, kim@example.com", got.tls, got.auth, got.msg.Header.Get("To"), tc.want)
+			}
+		})
+	}
+}
+
+// TestService_EmailTemplates checks AUTH_EMAIL_TEMPLATES_PATH in Nhost's
+// layout (<locale>/<template>/subject.txt and body.html, ${variables}):
+// the user's locale first, then AUTH_LOCALE_DEFAULT, values HTML-escaped
+// in the body.
+func TestService_EmailTemplates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(locale, subject, body string) {
+		d := filepath.Join(dir, locale, "password-reset")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(d, "subject.txt"), []byte(subject+"\n"), 0o644)
+		os.WriteFile(filepath.Join(d, "body.html"), []byte(body), 0o644)
+	}
+	write("fr", "Réinitialiser le mot de passe de ${displayName}", `<p>Bonjour ${displayName}, <a href="${link}">ici</a> (${clientUrl})</p>`)
+	write("en", "Reset for ${email}", `<p>Hello ${displayName}</p>`)
+	e, sink := NewMailEnv(t, func(s *config.SignIn) {
+		f := false
+		s.EmailVerifiedRequired = &f
+		s.EmailTemplatesPath = dir
+		s.AllowedLocales = []string{"en", "fr", "de"}
+	})
+	for _, u := range []struct{ email, locale string }{{"zoe@example.com", "fr"}, {"max@example.com", "de"}} {
+		r := e.do(t, "POST", "/signup/email-password", map[string]any{"email": u.email, "password": pw,
+			"options": map[string]any{"locale": u.locale, "displayName": "Zoé <Z>"}}, "")
+		if r.Status != 200 {
+			t.Fatalf("sign up: %d %s", r.Status, r.Raw)
+		}
+	}
+
+	e.do(t, "POST", "/user/password/reset", map[string]any{"email": "zoe@example.com"}, "")
+	m := sink.next(t)
+	subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	body, _ := io.ReadAll(m.Body)
+	if subject != "Réinitialiser le mot de passe de Zoé <Z>" {
+		t.Errorf("fr subject = %q", subject)
+	}
+	link := html.EscapeString(m.Header.Get("X-Link"))
+	if want := `<p>Bonjour Zoé &lt;Z&gt;, <a href="` + link + `">ici</a> (https://app.example.com)</p>`; strings.TrimSpace(string(body)) != want {
+		t.Errorf("fr body = %q\nwant %q", body, want)
+	}
+
+	e.do(t, "POST", "/user/password/reset", map[string]any{"email": "max@example.com"}, "")
+	m = sink.next(t)
+	subject, _ = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if subject != "Reset for max@example.com" {
+		t.Errorf("de user, default locale subject = %q", subject)
 	}
 }
