@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -402,5 +404,39 @@ func TestManager_Allowlist(t *testing.T) {
 	_, err := m.Subscribe(e.meta.Snapshot(), userReq("1", `subscription { note { body } }`, ""), newSink())
 	if err == nil || apierr.From(err).Message != "query is not allowed" {
 		t.Errorf("error %v, want query is not allowed", err)
+	}
+}
+
+// panicSink panics on its first result, standing for a bug in delivery.
+type panicSink struct{ *sink }
+
+func (s panicSink) Next([]byte) { panic("a bug") }
+
+// TestManager_PanicEndsItsSubscriptions: a panic while a poll delivers
+// ends that poll's subscriptions with an internal error; another poller's
+// subscription goes on, and new subscriptions still start.
+func TestManager_PanicEndsItsSubscriptions(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager(t, subscription.Options{LiveInterval: 50 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	bad := panicSink{newSink()}
+	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("1", ownNotes, ""), bad); err != nil {
+		t.Fatal(err)
+	}
+	bad.wait(t, 1)
+	if _, err := bad.results(); err == nil || !strings.Contains(err.Error(), "internal error while polling the subscription") {
+		t.Fatalf("the panicking subscription ended with %v, want the internal error", err)
+	}
+	good := newSink()
+	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("1", `subscription { note(order_by: {id: desc}) { id } }`, ""), good); err != nil {
+		t.Fatal(err)
+	}
+	good.wait(t, 1)
+	if _, err := e.db.Pool.Exec(t.Context(), `INSERT INTO note (id, owner, body) VALUES (100, 1, 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	good.wait(t, 2)
+	if got, err := good.results(); err != nil || len(got) != 2 || got[0] == got[1] {
+		t.Errorf("the other subscription got %v, %v; want two different results", got, err)
 	}
 }
