@@ -248,6 +248,9 @@ func Variables(s *ast.Schema, op *ast.OperationDefinition, given map[string]any)
 			out[k] = v
 		}
 	}
+	if err := checkVarInts(s, op, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -345,6 +348,10 @@ func translate(doc *ast.QueryDocument, e *gqlerror.Error) *apierr.Error {
 func cyclePath(doc *ast.QueryDocument, names []string) (string, []string) {
 	var stack []string
 	var path string
+	// acyclic holds the fragments whose whole walk met no cycle: walking
+	// them again cannot find one, and skipping them keeps the walk linear
+	// (a fragment spread twice per level would double it at every level).
+	acyclic := map[string]bool{}
 	var walk func(set ast.SelectionSet, at string) bool
 	walk = func(set ast.SelectionSet, at string) bool {
 		for _, sel := range set {
@@ -363,7 +370,7 @@ func cyclePath(doc *ast.QueryDocument, names []string) (string, []string) {
 					return true
 				}
 				f := doc.Fragments.ForName(s.Name)
-				if f == nil {
+				if f == nil || acyclic[s.Name] {
 					continue
 				}
 				stack = append(stack, s.Name)
@@ -371,6 +378,7 @@ func cyclePath(doc *ast.QueryDocument, names []string) (string, []string) {
 					return true
 				}
 				stack = stack[:len(stack)-1]
+				acyclic[s.Name] = true
 			}
 		}
 		return false

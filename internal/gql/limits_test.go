@@ -52,6 +52,10 @@ func TestParse_SizeLimits(t *testing.T) {
 			"the query selects more than 100000 fields once its fragments are expanded"},
 		{"FragmentCycle", "{ t { ...A } } fragment A on T { u { ...B } } fragment B on T { u { ...A } }",
 			"the fragment definition(s) A and B form a cycle"},
+		// Finding where the cycle is walks each fragment once: behind a
+		// chain of 40 doublings, a walk that expanded them would not end.
+		{"FragmentCycleBehindChain", "{ t { ...F39 ...C } } fragment C on T { u { ...C } } " + strings.TrimPrefix(chain(40), "{ t { ...F39 } } "),
+			"the fragment definition(s) C form a cycle"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(s, tc.query)

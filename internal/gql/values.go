@@ -3,6 +3,7 @@ package gql
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -33,9 +34,10 @@ type node struct {
 
 // walkNodes visits the nodes of set, depth first in document order,
 // following fragment spreads through fragment, until visit returns true.
-// Each fragment is walked once, at its first spread: the walk stays linear
-// in the document's size however often fragments spread each other.
-func walkNodes(set ast.SelectionSet, path string, fragment func(*ast.FragmentSpread) *ast.FragmentDefinition, visit func(node) bool) bool {
+// Each fragment is walked once, at its first spread (visited records them,
+// across the walks that share it): the walk stays linear in the document's
+// size however often fragments spread each other.
+func walkNodes(set ast.SelectionSet, path string, fragment func(*ast.FragmentSpread) *ast.FragmentDefinition, visited map[string]bool, visit func(node) bool) bool {
 	var value func(v *ast.Value, n node, depth int) bool
 	value = func(v *ast.Value, n node, depth int) bool {
 		if v == nil || depth > 64 {
@@ -59,7 +61,6 @@ func walkNodes(set ast.SelectionSet, path string, fragment func(*ast.FragmentSpr
 		}
 		return false
 	}
-	visited := map[string]bool{}
 	var walk func(set ast.SelectionSet, prefix string, depth int) bool
 	walk = func(set ast.SelectionSet, prefix string, depth int) bool {
 		if depth > 64 {
@@ -117,14 +118,18 @@ func locate(doc *ast.QueryDocument, line, col int) (node, bool) {
 		}
 		return doc.Fragments.ForName(s.Name)
 	}
+	visited := map[string]bool{}
 	for _, op := range doc.Operations {
-		if walkNodes(op.SelectionSet, "$", fragment, at) {
+		if walkNodes(op.SelectionSet, "$", fragment, visited, at) {
 			return found, true
 		}
 	}
 	for _, f := range doc.Fragments {
-		if walkNodes(f.SelectionSet, "$", fragment, at) {
-			return found, true
+		if !visited[f.Name] {
+			visited[f.Name] = true
+			if walkNodes(f.SelectionSet, "$", fragment, visited, at) {
+				return found, true
+			}
 		}
 	}
 	return node{path: "$"}, false
@@ -143,9 +148,11 @@ func literalError(n node, msg string) (*apierr.Error, bool) {
 	switch {
 	case strings.HasPrefix(msg, "Int cannot represent non 32-bit"):
 		return intOverflow(v.Raw), true
+	case v.Kind == ast.NullValue && strings.HasPrefix(msg, "Expected value of type "):
+		return unexpectedNull(v.Definition), true
 	case strings.Contains(msg, " cannot represent "), strings.HasPrefix(msg, "Expected value of type "):
 		if nonNegativeArgs[n.arg] && v.Definition.Name == "Int" {
-			return apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found %s", describeLiteral(v)), true
+			return errNonNegative(describeLiteral(v)), true
 		}
 		return typeMismatch(v.Definition, describeLiteral(v)), true
 	case strings.HasPrefix(msg, "Value ") && strings.Contains(msg, " does not exist in "):
@@ -170,8 +177,9 @@ func checkIntRange(doc *ast.QueryDocument) error {
 		return false
 	}
 	fragment := func(s *ast.FragmentSpread) *ast.FragmentDefinition { return s.Definition }
+	visited := map[string]bool{}
 	for _, op := range doc.Operations {
-		if walkNodes(op.SelectionSet, "$", fragment, check) {
+		if walkNodes(op.SelectionSet, "$", fragment, visited, check) {
 			return intOverflow(bad.value.Raw).At(bad.path)
 		}
 	}
@@ -290,7 +298,7 @@ func varError(s *ast.Schema, op *ast.OperationDefinition, given map[string]any, 
 	if !ok {
 		return nil
 	}
-	path := usage
+	path := usage.path
 	t := def.Type
 	v := given[name]
 	for _, el := range ge.Path[2:] {
@@ -325,23 +333,123 @@ func varError(s *ast.Schema, op *ast.OperationDefinition, given map[string]any, 
 	if d == nil {
 		return nil
 	}
-	if str, ok := v.(string); ok && d.Kind == ast.Enum {
+	switch str, isString := v.(string); {
+	case v == nil:
+		return unexpectedNull(d).At(path)
+	case isString && d.Kind == ast.Enum:
 		return badEnumValue(d, str).At(path)
+	case len(ge.Path) == 2 && nonNegativeArgs[usage.arg] && d.Name == "Int":
+		return errNonNegative(describeJSON(v)).At(path)
 	}
 	return typeMismatch(d, describeJSON(v)).At(path)
 }
 
-// variableUse returns the path of the first argument value that uses
-// variable name in op, following fragment spreads (whose definitions
-// validation has filled in).
-func variableUse(op *ast.OperationDefinition, name string) (string, bool) {
-	var found string
-	ok := walkNodes(op.SelectionSet, "$", func(s *ast.FragmentSpread) *ast.FragmentDefinition { return s.Definition }, func(n node) bool {
+// unexpectedNull is Hasura's error for null where def's value is required.
+func unexpectedNull(def *ast.Definition) *apierr.Error {
+	return apierr.New(apierr.ValidationFailed, "unexpected null value for type '%s'", def.Name)
+}
+
+// errNonNegative is Hasura's error for a count (limit, ...) that is not a
+// non-negative Int.
+func errNonNegative(found string) *apierr.Error {
+	return apierr.New(apierr.ValidationFailed, "expected a non-negative 32-bit integer for type 'Int', but found %s", found)
+}
+
+// variableUse returns the first argument value that uses variable name in
+// op, following fragment spreads (whose definitions validation has filled
+// in).
+func variableUse(op *ast.OperationDefinition, name string) (node, bool) {
+	var found node
+	ok := walkNodes(op.SelectionSet, "$", func(s *ast.FragmentSpread) *ast.FragmentDefinition { return s.Definition }, map[string]bool{}, func(n node) bool {
 		if n.value != nil && n.value.Kind == ast.Variable && n.value.Raw == name {
-			found = n.path
+			found = n
 			return true
 		}
 		return false
 	})
 	return found, ok
+}
+
+// checkVarInts refuses Int values beyond 32 bits anywhere in the
+// variables (given, or defaults), which gqlparser lets through, as Hasura's
+// Int parser does; the error is at the variable's use.
+func checkVarInts(s *ast.Schema, op *ast.OperationDefinition, vars map[string]any) error {
+	for _, def := range op.VariableDefinitions {
+		v, ok := vars[def.Variable]
+		if !ok || v == nil {
+			continue
+		}
+		path := "$.variableValues." + def.Variable
+		if use, ok := variableUse(op, def.Variable); ok {
+			path = use.path
+		}
+		if err := intRange(s, def.Type, v, path, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func intRange(s *ast.Schema, t *ast.Type, v any, path string, depth int) error {
+	if v == nil || depth > 64 {
+		return nil
+	}
+	if t.Elem != nil {
+		l, ok := v.([]any)
+		if !ok { // a single value for a list
+			return intRange(s, t.Elem, v, path, depth+1)
+		}
+		for i, e := range l {
+			if err := intRange(s, t.Elem, e, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if t.NamedType == "Int" {
+		if digits, ok := outsideInt32(v); ok {
+			return intOverflow(digits).At(path)
+		}
+		return nil
+	}
+	d := s.Types[t.NamedType]
+	m, ok := v.(map[string]any)
+	if d == nil || d.Kind != ast.InputObject || !ok {
+		return nil
+	}
+	for _, f := range d.Fields {
+		if e, ok := m[f.Name]; ok {
+			if err := intRange(s, f.Type, e, path+"."+f.Name, depth+1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// outsideInt32 reports a number beyond 32 bits, with its integer digits.
+func outsideInt32(v any) (string, bool) {
+	var f float64
+	switch n := v.(type) {
+	case json.Number:
+		if _, err := strconv.ParseInt(string(n), 10, 32); err == nil {
+			return "", false
+		}
+		var err error
+		if f, err = strconv.ParseFloat(string(n), 64); err != nil {
+			return "", false
+		}
+	case int64:
+		f = float64(n)
+	case int:
+		f = float64(n)
+	case float64:
+		f = n
+	default:
+		return "", false
+	}
+	if f >= math.MinInt32 && f <= math.MaxInt32 {
+		return "", false
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64), true
 }

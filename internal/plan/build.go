@@ -35,6 +35,8 @@ type builder struct {
 	sessionVars map[string]bool
 	// extTypes caches extension type spellings (see extType).
 	extTypes map[string]string
+	// varChecks holds root.VarChecks as a set.
+	varChecks map[VarCheck]bool
 }
 
 // Build plans a validated operation.
@@ -356,7 +358,11 @@ func (b *builder) listArgs(s *Select, t *schema.Table, args ast.ArgumentList, pa
 			if b.isNullLiteral(v) {
 				continue
 			}
-			if err := b.nonNegative(v, apath); err != nil {
+			kind := kindNonNegative
+			if a.Name == "offset" {
+				kind = kindOffset
+			}
+			if err := b.nonNegative(v, apath, kind); err != nil {
 				return err
 			}
 			op := b.operand(v, intType)
@@ -388,9 +394,9 @@ func (b *builder) isNullLiteral(v val) bool { return v.a != nil && v.a.Kind == a
 // (limit, offset, batch_size, first, last), and records a variable given
 // for one in Root.VarChecks, so that each request's value is checked
 // before PostgreSQL sees it (Root.CheckVars).
-func (b *builder) nonNegative(v val, path string) error {
+func (b *builder) nonNegative(v val, path string, kind valueKind) error {
 	if v.a != nil && v.a.Kind == ast.Variable {
-		b.checkVar(VarCheck{Var: v.a.Raw, Path: path, kind: kindNonNegative})
+		b.checkVar(VarCheck{Var: v.a.Raw, Path: path, kind: kind})
 		return nil
 	}
 	if n, ok := b.integer(v); ok && n < 0 {

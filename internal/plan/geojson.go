@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +27,11 @@ type valueKind int
 
 const (
 	kindNone valueKind = iota
+	// kindNonNegative: a non-negative Int (limit, batch_size, first, last).
 	kindNonNegative
+	// kindOffset: a non-negative Int, or its digits in a string (Hasura
+	// parses offset as a bigint).
+	kindOffset
 	kindGeoJSON
 	kindLtree
 	kindRaster
@@ -68,7 +73,11 @@ func (b *builder) checkValue(op boolexp.Operand, path string) error {
 }
 
 func (b *builder) checkVar(c VarCheck) {
-	if !slices.Contains(b.root.VarChecks, c) {
+	if b.varChecks == nil {
+		b.varChecks = map[VarCheck]bool{}
+	}
+	if !b.varChecks[c] {
+		b.varChecks[c] = true
 		b.root.VarChecks = append(b.root.VarChecks, c)
 	}
 }
@@ -90,14 +99,23 @@ func checkJSON(kind valueKind, dims int, v any, path string) error {
 	}
 	var msg string
 	switch kind {
-	case kindNonNegative:
+	case kindNonNegative, kindOffset:
+		if str, ok := v.(string); ok {
+			if kind == kindOffset && str != "" && strings.Trim(str, "0123456789") == "" {
+				return nil
+			}
+			return errNegative(path, "a string")
+		}
 		if negative(v) {
 			return errNegative(path, "a number")
 		}
 	case kindGeoJSON:
-		if obj, ok := v.(map[string]any); ok {
-			msg = geoJSONError(obj)
+		obj, ok := v.(map[string]any)
+		if !ok {
+			msg = "expected a GeoJSON object, but encountered " + jsonKind(v)
+			break
 		}
+		msg = geoJSONError(obj)
 	case kindLtree:
 		msg = ltreeError(v)
 	case kindRaster:
@@ -218,6 +236,8 @@ func positionsError(typ string, coords any) string {
 	return check(coords, depth)
 }
 
+// samePosition compares two positions by their numbers, as Hasura's
+// geojson package does (0 and 0.0 are one coordinate).
 func samePosition(a, b any) bool {
 	pa, _ := a.([]any)
 	pb, _ := b.([]any)
@@ -225,19 +245,22 @@ func samePosition(a, b any) bool {
 		return false
 	}
 	for i := range pa {
-		if jsonText(pa[i]) != jsonText(pb[i]) {
+		x, ok1 := coordinate(pa[i])
+		y, ok2 := coordinate(pb[i])
+		if !ok1 || !ok2 || x != y {
 			return false
 		}
 	}
 	return true
 }
 
-func jsonText(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case interface{ String() string }:
-		return x.String()
+func coordinate(v any) (float64, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case float64:
+		return n, true
 	}
-	return ""
+	return 0, false
 }

@@ -59,6 +59,15 @@ func TestCheckJSON(t *testing.T) {
 		{"RasterNotHex", kindRaster, 0, "this is invalid raster value", "$.v", "invalid hexadecimal representation of raster well known binary format"},
 		{"RasterNotString", kindRaster, 0, true, "$.v", "expecting String for raster"},
 		{"Count", kindNonNegative, 0, json.Number("0"), "", ""},
+		{"CountAsString", kindNonNegative, 0, "1", "$.v", "expected a non-negative 32-bit integer for type 'Int', but found a string"},
+		{"NegativeCountAsString", kindNonNegative, 0, "-1", "$.v", "expected a non-negative 32-bit integer for type 'Int', but found a string"},
+		{"OffsetDigits", kindOffset, 0, "10", "", ""},
+		{"NegativeOffsetAsString", kindOffset, 0, "-10", "$.v", "expected a non-negative 32-bit integer for type 'Int', but found a string"},
+		{"NegativeOffset", kindOffset, 0, json.Number("-10"), "$.v", "expected a non-negative 32-bit integer for type 'Int', but found a number"},
+		{"GeoJSONNotObject", kindGeoJSON, 0, "POINT(1 2)", "$.v", "expected a GeoJSON object, but encountered String"},
+		{"GeoJSONRingNumbers", kindGeoJSON, 0, map[string]any{"type": "Polygon", "coordinates": []any{[]any{
+			[]any{json.Number("0"), json.Number("0")}, []any{json.Number("1"), json.Number("0")},
+			[]any{json.Number("1"), json.Number("1")}, []any{json.Number("0.0"), json.Number("0e0")}}}}, "", ""},
 		{"NegativeCount", kindNonNegative, 0, json.Number("-2"), "$.v", "expected a non-negative 32-bit integer for type 'Int', but found a number"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

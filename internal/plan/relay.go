@@ -136,7 +136,7 @@ func (b *builder) connectionArgs(s *Select, args ast.ArgumentList, path string) 
 		if a == nil || b.isNullLiteral(astVal(a.Value)) {
 			continue
 		}
-		if err := b.nonNegative(astVal(a.Value), path+"."+a.Name); err != nil {
+		if err := b.nonNegative(astVal(a.Value), path+"."+a.Name, kindNonNegative); err != nil {
 			return err
 		}
 		op := b.operand(astVal(a.Value), intType)

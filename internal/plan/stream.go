@@ -63,7 +63,7 @@ func (b *builder) streamSelect(t *schema.Table, args ast.ArgumentList, set ast.S
 				where = append(where, w)
 			}
 		case "batch_size":
-			if err := b.nonNegative(v, apath); err != nil {
+			if err := b.nonNegative(v, apath, kindNonNegative); err != nil {
 				return nil, err
 			}
 			op := b.operand(v, intType)

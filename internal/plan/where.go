@@ -214,6 +214,10 @@ func (b *builder) checkedOpArgs(op boolexp.Op, colType boolexp.Type, v val, path
 	if err != nil {
 		return nil, err
 	}
+	switch op {
+	case boolexp.OpSTDWithin, boolexp.OpST3DDWithin, boolexp.OpSTIntersectsNbandGeom, boolexp.OpSTIntersectsGeomNband:
+		return args, nil // opArgs checked each operand at its own path
+	}
 	for _, a := range args {
 		if err := b.checkValue(a, path); err != nil {
 			return nil, err
@@ -253,6 +257,9 @@ func (b *builder) opArgs(op boolexp.Op, colType boolexp.Type, v val, path string
 				dist = &o
 			case "from":
 				o := b.operand(e.v, colType)
+				if err := b.checkValue(o, path+".from"); err != nil {
+					return nil, err
+				}
 				from = &o
 			case "use_spheroid":
 				o := b.operand(e.v, boolexp.Type{SQL: "bool"})
@@ -282,6 +289,9 @@ func (b *builder) opArgs(op boolexp.Op, colType boolexp.Type, v val, path string
 				nband = &o
 			case "geommin":
 				o := b.operand(e.v, boolexp.Type{SQL: b.extType("geometry"), Encoding: boolexp.EncodeGeoJSON})
+				if err := b.checkValue(o, path+".geommin"); err != nil {
+					return nil, err
+				}
 				geom = &o
 			}
 		}

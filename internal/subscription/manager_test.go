@@ -414,11 +414,16 @@ func (s panicSink) Next([]byte) { panic("a bug") }
 
 // TestManager_PanicEndsItsSubscriptions: a panic while a poll delivers
 // ends that poll's subscriptions with an internal error; another poller's
-// subscription goes on, and new subscriptions still start.
+// subscription, running all along, goes on, and new subscriptions start.
 func TestManager_PanicEndsItsSubscriptions(t *testing.T) {
 	e := newEnv(t)
 	m := e.manager(t, subscription.Options{LiveInterval: 50 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	good := newSink()
+	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("1", `subscription { note(order_by: {id: desc}) { id } }`, ""), good); err != nil {
+		t.Fatal(err)
+	}
+	good.wait(t, 1)
 	bad := panicSink{newSink()}
 	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("1", ownNotes, ""), bad); err != nil {
 		t.Fatal(err)
@@ -427,16 +432,40 @@ func TestManager_PanicEndsItsSubscriptions(t *testing.T) {
 	if _, err := bad.results(); err == nil || !strings.Contains(err.Error(), "internal error while polling the subscription") {
 		t.Fatalf("the panicking subscription ended with %v, want the internal error", err)
 	}
-	good := newSink()
-	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("1", `subscription { note(order_by: {id: desc}) { id } }`, ""), good); err != nil {
-		t.Fatal(err)
-	}
-	good.wait(t, 1)
 	if _, err := e.db.Pool.Exec(t.Context(), `INSERT INTO note (id, owner, body) VALUES (100, 1, 'x')`); err != nil {
 		t.Fatal(err)
 	}
 	good.wait(t, 2)
 	if got, err := good.results(); err != nil || len(got) != 2 || got[0] == got[1] {
 		t.Errorf("the other subscription got %v, %v; want two different results", got, err)
+	}
+	again := newSink()
+	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("2", ownNotes, ""), again); err != nil {
+		t.Fatal(err)
+	}
+	again.wait(t, 1)
+	if _, err := again.results(); err != nil {
+		t.Errorf("a new subscription after the panic: %v", err)
+	}
+}
+
+// TestManager_NegativeLimitVariable: a negative limit in a subscription's
+// variables is refused at Subscribe, before it could fail its cohort's
+// whole batch in PostgreSQL; the same document with a valid value runs.
+func TestManager_NegativeLimitVariable(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager(t, subscription.Options{LiveInterval: 50 * time.Millisecond})
+	const q = `subscription($l: Int) { note(limit: $l, order_by: {id: asc}) { id } }`
+	_, err := m.Subscribe(e.meta.Snapshot(), userReq("1", q, `{"l": -1}`), newSink())
+	if err == nil || !strings.Contains(err.Error(), "expected a non-negative 32-bit integer for type 'Int', but found a number") {
+		t.Fatalf("Subscribe with limit -1 = %v, want the non-negative error", err)
+	}
+	s := newSink()
+	if _, err := m.Subscribe(e.meta.Snapshot(), userReq("1", q, `{"l": 1}`), s); err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t, 1)
+	if got, err := s.results(); err != nil || len(got) != 1 || got[0] != `{"data":{"note":[{"id":1}]}}` {
+		t.Errorf("limit 1: %v, %v", got, err)
 	}
 }

@@ -19,8 +19,8 @@ func TestParseSummary(t *testing.T) {
 		{"OK", "PASS a\nFAIL b\n\ndirectory pass (warn) fail skipped\n" +
 			"TOTAL                                                           186     14      5       12\n" +
 			"# PASS* = ...\n186 passed, 5 failed\n", 186, 5, 14, true},
-		{"NoTotal", "3 passed, 0 failed\n", 3, 0, 0, true},
-		{"LastWins", "1 passed, 1 failed\nmore\n2 passed, 0 failed\n", 2, 0, 0, true},
+		{"NoTotal", "3 passed, 0 failed\n", 3, 0, -1, true},
+		{"LastWins", "1 passed, 1 failed\nmore\n2 passed, 0 failed\n", 2, 0, -1, true},
 		{"Crashed", "PASS a\npanic: boom\n", 0, 0, 0, false},
 		{"Empty", "", 0, 0, 0, false},
 	}
@@ -95,7 +95,9 @@ func TestJudge(t *testing.T) {
 		{"Below", []result{{suite: "q", passed: 10}, {suite: "m", passed: 4}},
 			"conformance fell below the floor in m", "BELOW THE FLOOR by 1"},
 		{"MoreLenientPasses", []result{{suite: "q", passed: 10, warn: 50}, {suite: "m", passed: 5, warn: 3}},
-			"conformance fell below the floor in m", "1 MORE ERROR BODIES DIFFER FROM HASURA'S than the 2 allowed"},
+			"more error bodies differ from Hasura's than the PASS* ceiling allows (or the count is missing) in m", "1 MORE ERROR BODIES DIFFER FROM HASURA'S than the 2 allowed"},
+		{"NoLenientCount", []result{{suite: "m", passed: 5, warn: -1}},
+			"more error bodies differ from Hasura's than the PASS* ceiling allows (or the count is missing) in m", "NO PASS* COUNT"},
 		{"FewerLenientPasses", []result{{suite: "m", passed: 5, warn: 1}}, "", "lower the PASS* ceiling to 1"},
 	}
 	for _, tt := range tests {
