@@ -379,52 +379,56 @@ func checkVarInts(s *ast.Schema, op *ast.OperationDefinition, vars map[string]an
 		if !ok || v == nil {
 			continue
 		}
+		digits, inner, bad := intRange(s, def.Type, v, 0)
+		if !bad {
+			continue
+		}
+		// Only now look for where the variable is used: the walk is for
+		// errors, not for every request.
 		path := "$.variableValues." + def.Variable
 		if use, ok := variableUse(op, def.Variable); ok {
 			path = use.path
 		}
-		if err := intRange(s, def.Type, v, path, 0); err != nil {
-			return err
-		}
+		return intOverflow(digits).At(path + inner)
 	}
 	return nil
 }
 
-func intRange(s *ast.Schema, t *ast.Type, v any, path string, depth int) error {
+// intRange finds an Int beyond 32 bits in v, of type t: its digits and its
+// path inside v.
+func intRange(s *ast.Schema, t *ast.Type, v any, depth int) (digits, path string, bad bool) {
 	if v == nil || depth > 64 {
-		return nil
+		return "", "", false
 	}
 	if t.Elem != nil {
 		l, ok := v.([]any)
 		if !ok { // a single value for a list
-			return intRange(s, t.Elem, v, path, depth+1)
+			return intRange(s, t.Elem, v, depth+1)
 		}
 		for i, e := range l {
-			if err := intRange(s, t.Elem, e, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
-				return err
+			if digits, path, bad := intRange(s, t.Elem, e, depth+1); bad {
+				return digits, "[" + strconv.Itoa(i) + "]" + path, true
 			}
 		}
-		return nil
+		return "", "", false
 	}
 	if t.NamedType == "Int" {
-		if digits, ok := outsideInt32(v); ok {
-			return intOverflow(digits).At(path)
-		}
-		return nil
+		digits, bad := outsideInt32(v)
+		return digits, "", bad
 	}
 	d := s.Types[t.NamedType]
 	m, ok := v.(map[string]any)
 	if d == nil || d.Kind != ast.InputObject || !ok {
-		return nil
+		return "", "", false
 	}
 	for _, f := range d.Fields {
 		if e, ok := m[f.Name]; ok {
-			if err := intRange(s, f.Type, e, path+"."+f.Name, depth+1); err != nil {
-				return err
+			if digits, path, bad := intRange(s, f.Type, e, depth+1); bad {
+				return digits, "." + f.Name + path, true
 			}
 		}
 	}
-	return nil
+	return "", "", false
 }
 
 // outsideInt32 reports a number beyond 32 bits, with its integer digits.
