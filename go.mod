@@ -12,6 +12,7 @@ require (
 )
 
 require (
+	github.com/google/uuid v1.6.0
 	github.com/pquerna/otp v1.5.0
 	gopkg.in/yaml.v3 v3.0.1
 )

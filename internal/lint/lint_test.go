@@ -68,6 +68,9 @@ var allowedModules = map[string]bool{
 	// graph: pquerna/otp -> boombuler/barcode, MIT).
 	"github.com/pquerna/otp":       true,
 	"github.com/boombuler/barcode": true,
+	// UUID text form (request ids, sign-in tokens and tickets) instead of
+	// two hand-written formatters; no dependencies of its own.
+	"github.com/google/uuid": true,
 	// jwx's own dependencies: its author's helper modules and a JSON
 	// scanner (go mod graph: github.com/lestrrat-go/jwx/v3).
 	"github.com/lestrrat-go/blackmagic": true,

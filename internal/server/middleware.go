@@ -3,11 +3,12 @@ package server
 import (
 	"compress/gzip"
 	"encoding/binary"
-	"encoding/hex"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/google/uuid"
 )
 
 // middleware adds x-request-id, CORS (hasura.md §1) and gzip, and hands
@@ -86,15 +87,5 @@ func newRequestID() string {
 	binary.LittleEndian.PutUint64(b[8:16], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return uuid.UUID(b).String()
 }

@@ -2,10 +2,11 @@ package signin
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+
+	"github.com/google/uuid"
 )
 
 // refreshToken is a refresh token or PAT: the secret a client keeps. It
@@ -16,28 +17,13 @@ type refreshToken string
 func (refreshToken) LogValue() slog.Value { return slog.StringValue("[redacted]") }
 
 // newUUID returns a random UUIDv4 from crypto/rand, in lower case.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand.Read never fails (Go 1.24+)
-	}
-	return formatUUID(b)
-}
+func newUUID() string { return uuid.NewString() }
 
+// formatUUID writes 16 bytes as a UUIDv4 (version and variant bits set).
 func formatUUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
+	return uuid.UUID(b).String()
 }
 
 // isUUID reports whether s is a UUID in the canonical 8-4-4-4-12 form.
