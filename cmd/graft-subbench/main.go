@@ -30,7 +30,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -97,7 +96,7 @@ func run() error {
 	}
 	defer cleanup()
 
-	port, err := freePort()
+	port, err := pglocal.FreePort()
 	if err != nil {
 		return err
 	}
@@ -361,15 +360,6 @@ func createDB(ctx context.Context, admin, name string) error {
 	defer c.Close(ctx)
 	_, err = c.Exec(ctx, `CREATE DATABASE "`+name+`"`)
 	return err
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func waitHealthy(ctx context.Context, base string) error {

@@ -320,3 +320,21 @@ func EnglishList(joiner string, words []string) string {
 	}
 	return strings.Join(words[:len(words)-1], ", ") + ", " + joiner + " " + words[len(words)-1]
 }
+
+// JSONKind names a decoded JSON value's kind as aeson does in Hasura's
+// messages ("expected Array, but encountered Object").
+func JSONKind(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "Object"
+	case []any:
+		return "Array"
+	case string:
+		return "String"
+	case json.Number, float64:
+		return "Number"
+	case bool:
+		return "Boolean"
+	}
+	return "Null"
+}

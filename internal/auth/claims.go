@@ -177,28 +177,11 @@ func stringsToAny(l []string) []any {
 	return out
 }
 
-// jsonType names a decoded JSON value's type as aeson does in its errors.
-func jsonType(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "Object"
-	case []any:
-		return "Array"
-	case string:
-		return "String"
-	case json.Number, float64:
-		return "Number"
-	case bool:
-		return "Boolean"
-	}
-	return "Null"
-}
-
 // roleList parses a list of role names, with aeson's messages.
 func roleList(v any) ([]string, error) {
 	a, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("parsing [] failed, expected Array, but encountered %s", jsonType(v))
+		return nil, fmt.Errorf("parsing [] failed, expected Array, but encountered %s", apierr.JSONKind(v))
 	}
 	roles := make([]string, 0, len(a))
 	for _, e := range a {
@@ -214,7 +197,7 @@ func roleList(v any) ([]string, error) {
 func roleName(v any) (string, error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", fmt.Errorf("parsing Text failed, expected String, but encountered %s", jsonType(v))
+		return "", fmt.Errorf("parsing Text failed, expected String, but encountered %s", apierr.JSONKind(v))
 	}
 	if s == "" {
 		return "", fmt.Errorf("empty string not allowed")
@@ -251,7 +234,7 @@ func sessionValue(v any) (string, error) {
 		}
 		return b.String(), nil
 	}
-	return "", fmt.Errorf("parsing Text failed, expected String, but encountered %s", jsonType(v))
+	return "", fmt.Errorf("parsing Text failed, expected String, but encountered %s", apierr.JSONKind(v))
 }
 
 // writePGArray writes a as a PostgreSQL array literal.
@@ -272,7 +255,7 @@ func writePGArray(b *strings.Builder, a []any) error {
 			s, _ := sessionValue(x)
 			b.WriteString(s)
 		default:
-			return fmt.Errorf("parsing Text failed, expected String, but encountered %s", jsonType(e))
+			return fmt.Errorf("parsing Text failed, expected String, but encountered %s", apierr.JSONKind(e))
 		}
 	}
 	b.WriteByte('}')

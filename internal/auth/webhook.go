@@ -142,7 +142,7 @@ func (w *webhook) session(body []byte) (*session.Session, error) {
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		var v any
 		if json.Unmarshal(body, &v) == nil {
-			return nil, hookInvalid("Error in $: parsing HashMap ~Text failed, expected Object, but encountered " + jsonType(v))
+			return nil, hookInvalid("Error in $: parsing HashMap ~Text failed, expected Object, but encountered " + apierr.JSONKind(v))
 		}
 		return nil, hookInvalid("Error in $: not valid JSON")
 	}
@@ -154,7 +154,7 @@ func (w *webhook) session(body []byte) (*session.Session, error) {
 			var v any
 			_ = decodeJSON(rv, &v)
 			return nil, hookInvalid(fmt.Sprintf("Error in $%s: parsing Text failed, expected String, but encountered %s",
-				aesonKey(k), jsonType(v)))
+				aesonKey(k), apierr.JSONKind(v)))
 		}
 		switch {
 		case session.IsSessionVariable(k):

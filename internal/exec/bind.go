@@ -1,9 +1,6 @@
 package exec
 
 import (
-	"encoding/json"
-	"strconv"
-
 	"github.com/graftql/graft/internal/apierr"
 	"github.com/graftql/graft/internal/boolexp"
 	"github.com/graftql/graft/internal/pgsql"
@@ -24,7 +21,7 @@ func bind(specs []pgsql.ParamSpec, sess *session.Session, vars map[string]any) (
 		case s.Const != nil:
 			args[i] = *s.Const
 		case s.Var != "":
-			v, err := pgsql.Encode(jsonValue(vars[s.Var]), s.Type)
+			v, err := pgsql.Encode(vars[s.Var], s.Type)
 			if err != nil {
 				return nil, apierr.New(apierr.ValidationFailed, "variable %q: %s", s.Var, err.Error()).At("$.variableValues." + s.Var)
 			}
@@ -38,17 +35,4 @@ func bind(specs []pgsql.ParamSpec, sess *session.Session, vars map[string]any) (
 		}
 	}
 	return args, nil
-}
-
-// jsonValue normalizes numbers produced by variable coercion.
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case int64:
-		return json.Number(strconv.FormatInt(x, 10))
-	case int:
-		return json.Number(strconv.Itoa(x))
-	case float64:
-		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
-	}
-	return v
 }

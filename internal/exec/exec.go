@@ -317,40 +317,52 @@ func (e *Engine) run(ctx context.Context, p *prepared, sess *session.Session, va
 		vals = rows.RawValues()
 	}
 	buf := bufPool.Get().(*[]byte)
-	out := append((*buf)[:0], `{"data":{`...)
-	for i, f := range p.root.Fields {
+	out := appendData((*buf)[:0], p.root.Fields, func(i int) []byte { return vals[p.column[i]] })
+	if rows != nil {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			putBuf(buf, out)
+			return e.dbError(err, p.stmt, nil)
+		}
+	}
+	_, err := w.Write(out)
+	putBuf(buf, out)
+	return err
+}
+
+// appendData appends the response {"data":{alias: value, ...}}: a static
+// field's own JSON (__typename, introspection), else value(i) for the
+// i-th field, nil standing for null.
+func appendData(out []byte, fields []*plan.RootField, value func(i int) []byte) []byte {
+	out = append(out, `{"data":{`...)
+	for i, f := range fields {
 		if i > 0 {
 			out = append(out, ',')
 		}
 		out = AppendJSONString(out, f.Alias)
 		out = append(out, ':')
-		switch {
-		case p.column[i] < 0:
+		if f.Select == nil && f.Mutation == nil {
 			out = append(out, f.Static...)
-		case vals[p.column[i]] == nil:
+			continue
+		}
+		if v := value(i); v != nil {
+			out = append(out, v...)
+		} else {
 			out = append(out, "null"...)
-		default:
-			out = append(out, vals[p.column[i]]...)
 		}
 	}
-	out = append(out, "}}"...)
-	if rows != nil {
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			*buf = out
-			bufPool.Put(buf)
-			return e.dbError(err, p.stmt, nil)
-		}
-	}
-	_, err := w.Write(out)
+	return append(out, "}}"...)
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// putBuf returns a response buffer to the pool, unless it grew large.
+func putBuf(buf *[]byte, out []byte) {
 	*buf = out
 	if cap(out) <= 1<<20 {
 		bufPool.Put(buf)
 	}
-	return err
 }
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 func (e *Engine) dbError(err error, stmt *pgsql.Statement, args []any) error {
 	var pe *pgconn.PgError

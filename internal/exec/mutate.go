@@ -52,29 +52,9 @@ func (e *Engine) mutate(ctx context.Context, p *prepared, sess *session.Session,
 	}
 
 	buf := bufPool.Get().(*[]byte)
-	out := append((*buf)[:0], `{"data":{`...)
-	for i, f := range p.root.Fields {
-		if i > 0 {
-			out = append(out, ',')
-		}
-		out = AppendJSONString(out, f.Alias)
-		out = append(out, ':')
-		if f.Select == nil && f.Mutation == nil {
-			out = append(out, f.Static...)
-			continue
-		}
-		v := m.values[f.Alias]
-		if v == nil {
-			v = []byte("null")
-		}
-		out = append(out, v...)
-	}
-	out = append(out, "}}"...)
+	out := appendData((*buf)[:0], p.root.Fields, func(i int) []byte { return m.values[p.root.Fields[i].Alias] })
 	_, err = w.Write(out)
-	*buf = out
-	if cap(out) <= 1<<20 {
-		bufPool.Put(buf)
-	}
+	putBuf(buf, out)
 	return err
 }
 

@@ -239,7 +239,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	for attempt := 0; ; attempt++ {
 		port := opts.Port
 		if auto {
-			if port, err = freePort(); err != nil {
+			if port, err = FreePort(); err != nil {
 				return nil, fmt.Errorf("pick a port: %w", err)
 			}
 		}
@@ -567,9 +567,10 @@ func tail(b []byte, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// freePort asks the kernel for a free TCP port on 127.0.0.1. Another
-// process may take it before postgres binds it; Start then retries.
-func freePort() (int, error) {
+// FreePort asks the kernel for a free TCP port on 127.0.0.1. Another
+// process may take it before it is bound (Start then retries); the
+// harnesses that start graft next to a cluster use it too.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

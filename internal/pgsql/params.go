@@ -138,6 +138,7 @@ func Encode(v any, t boolexp.Type) (*string, error) {
 	if v == nil {
 		return nil, nil
 	}
+	v = normalizeNumber(v)
 	var s string
 	if t.Dims > 0 {
 		list, ok := v.([]any)
@@ -187,6 +188,21 @@ func Encode(v any, t boolexp.Type) (*string, error) {
 		}
 	}
 	return &s, nil
+}
+
+// normalizeNumber turns the Go numbers variable coercion produces for a
+// top-level Int or Float (int64, int, float64) into json.Number, the form
+// every other number of a request has.
+func normalizeNumber(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10))
+	case int:
+		return json.Number(strconv.Itoa(x))
+	case float64:
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	}
+	return v
 }
 
 // arrayLiteral writes a PostgreSQL array literal: {"a","b"}, NULL for nil.

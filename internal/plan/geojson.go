@@ -112,7 +112,7 @@ func checkJSON(kind valueKind, dims int, v any, path string) error {
 	case kindGeoJSON:
 		obj, ok := v.(map[string]any)
 		if !ok {
-			msg = "expected a GeoJSON object, but encountered " + jsonKind(v)
+			msg = "expected a GeoJSON object, but encountered " + apierr.JSONKind(v)
 			break
 		}
 		msg = geoJSONError(obj)

@@ -272,7 +272,7 @@ func (b *builder) decodeNodeID(raw, idPath, path string) (*schema.Table, []any, 
 	}
 	list, ok := v.([]any)
 	if !ok {
-		return nil, nil, invalid("Error in $: parsing node id failed, expected Array, but encountered %s", jsonKind(v))
+		return nil, nil, invalid("Error in $: parsing node id failed, expected Array, but encountered %s", apierr.JSONKind(v))
 	}
 	if len(list) == 0 {
 		return nil, nil, invalid("Error in $: unexpected GUID format, needs to start with a version number")
@@ -315,25 +315,9 @@ func (b *builder) decodeNodeID(raw, idPath, path string) (*schema.Table, []any, 
 	for i, c := range t.PrimaryKey {
 		if c.Scalar == "String" {
 			if _, ok := vals[i].(string); !ok {
-				return nil, nil, apierr.New(apierr.ParseFailed, "value of column '%s' in node id: parsing Text failed, expected String, but encountered %s", c.Name, jsonKind(vals[i])).At(path)
+				return nil, nil, apierr.New(apierr.ParseFailed, "value of column '%s' in node id: parsing Text failed, expected String, but encountered %s", c.Name, apierr.JSONKind(vals[i])).At(path)
 			}
 		}
 	}
 	return t, vals, nil
-}
-
-func jsonKind(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "Object"
-	case []any:
-		return "Array"
-	case string:
-		return "String"
-	case json.Number:
-		return "Number"
-	case bool:
-		return "Boolean"
-	}
-	return "Null"
 }

@@ -120,50 +120,33 @@ func (b *builder) buildPermissions() {
 		t.Update = map[string]*UpdatePerm{}
 		t.Delete = map[string]*DeletePerm{}
 		for _, p := range ts.meta.InsertPermissions {
-			e := permEntry{ts, p.Role, "insert", b.permDef(ts, p.Role, p.Permission, p.Comment)}
-			if _, dup := t.Insert[p.Role]; dup {
-				continue
-			}
-			if perm, err := b.insertPerm(ts, p); err != nil {
-				b.permFail(e, err)
-			} else {
-				t.Insert[p.Role] = perm
-			}
+			addPerm(b, ts, t.Insert, "insert", p.Role, p.Permission, p.Comment, func() (*InsertPerm, error) { return b.insertPerm(ts, p) })
 		}
 		for _, p := range ts.meta.SelectPermissions {
-			e := permEntry{ts, p.Role, "select", b.permDef(ts, p.Role, p.Permission, p.Comment)}
-			if _, dup := t.Select[p.Role]; dup {
-				continue
-			}
-			if perm, err := b.selectPerm(ts, p); err != nil {
-				b.permFail(e, err)
-			} else {
-				t.Select[p.Role] = perm
-			}
+			addPerm(b, ts, t.Select, "select", p.Role, p.Permission, p.Comment, func() (*SelectPerm, error) { return b.selectPerm(ts, p) })
 		}
 		for _, p := range ts.meta.UpdatePermissions {
-			e := permEntry{ts, p.Role, "update", b.permDef(ts, p.Role, p.Permission, p.Comment)}
-			if _, dup := t.Update[p.Role]; dup {
-				continue
-			}
-			if perm, err := b.updatePerm(ts, p); err != nil {
-				b.permFail(e, err)
-			} else {
-				t.Update[p.Role] = perm
-			}
+			addPerm(b, ts, t.Update, "update", p.Role, p.Permission, p.Comment, func() (*UpdatePerm, error) { return b.updatePerm(ts, p) })
 		}
 		for _, p := range ts.meta.DeletePermissions {
-			e := permEntry{ts, p.Role, "delete", b.permDef(ts, p.Role, p.Permission, p.Comment)}
-			if _, dup := t.Delete[p.Role]; dup {
-				continue
-			}
-			if perm, err := b.deletePerm(ts, p); err != nil {
-				b.permFail(e, err)
-			} else {
-				t.Delete[p.Role] = perm
-			}
+			addPerm(b, ts, t.Delete, "delete", p.Role, p.Permission, p.Comment, func() (*DeletePerm, error) { return b.deletePerm(ts, p) })
 		}
 	}
+}
+
+// addPerm builds role's permission of kind into perms: a second
+// definition for the role is ignored, and a failure is recorded as an
+// inconsistency (with the definition, built only then).
+func addPerm[P any](b *builder, ts *tableState, perms map[string]P, kind, role string, def any, comment *string, build func() (P, error)) {
+	if _, dup := perms[role]; dup {
+		return
+	}
+	perm, err := build()
+	if err != nil {
+		b.permFail(permEntry{ts, role, kind, b.permDef(ts, role, def, comment)}, err)
+		return
+	}
+	perms[role] = perm
 }
 
 var errAdminPermission = errors.New("cannot define permission for admin role")

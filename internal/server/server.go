@@ -229,12 +229,11 @@ func (s *Server) graphql(mode exec.Mode, realStatus bool) http.HandlerFunc {
 			return
 		}
 		// A POST auth webhook receives the GraphQL request (hasura.md §3.3).
-		sess, err := s.o.Auth.Authenticate(auth.WithRequestBody(ctx, body), r.Header)
+		sess, err := s.authenticate(auth.WithRequestBody(ctx, body), w, r)
 		if err != nil {
 			fail(nil, err)
 			return
 		}
-		passCookies(w, sess)
 		reqs, batch, err := decodeGraphQLBody(body)
 		if err != nil {
 			fail(sess, err)
@@ -349,23 +348,43 @@ func jsonErrorText(err error) string {
 	return "Error in $: " + err.Error()
 }
 
-// passCookies adds the auth webhook's Set-Cookie headers to the response.
-func passCookies(w http.ResponseWriter, sess *session.Session) {
+// authenticate resolves the request's session and adds the auth webhook's
+// Set-Cookie headers to the response.
+func (s *Server) authenticate(ctx context.Context, w http.ResponseWriter, r *http.Request) (*session.Session, error) {
+	sess, err := s.o.Auth.Authenticate(ctx, r.Header)
+	if err != nil {
+		return nil, err
+	}
 	for _, c := range sess.SetCookies {
 		w.Header().Add("Set-Cookie", c)
 	}
+	return sess, nil
+}
+
+// adminOnly authenticates a request to an admin-only endpoint and reports
+// whether it may go on; when not, it has answered the request.
+func (s *Server) adminOnly(w http.ResponseWriter, r *http.Request) bool {
+	sess, err := s.authenticate(r.Context(), w, r)
+	if err != nil {
+		writeAPIError(w, apierr.From(err), false)
+		return false
+	}
+	if !sess.IsAdmin() {
+		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
+		return false
+	}
+	return true
 }
 
 // adminAPI serves an admin-only JSON API (/v1/metadata, /v1/query, /v2/query).
 func (s *Server) adminAPI(fn func(ctx context.Context, body []byte) ([]byte, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		sess, err := s.o.Auth.Authenticate(ctx, r.Header)
+		sess, err := s.authenticate(ctx, w, r)
 		if err != nil {
 			writeAPIError(w, apierr.From(err), s.showInternal(nil))
 			return
 		}
-		passCookies(w, sess)
 		if !sess.IsAdmin() {
 			writeAPIError(w, apierr.New(apierr.AccessDenied, "restricted access : admin only").At("$.args"), s.showInternal(sess))
 			return
@@ -390,14 +409,7 @@ func (s *Server) adminAPI(fn func(ctx context.Context, body []byte) ([]byte, err
 // of a query run as the given user (admin only).
 func (s *Server) explain(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	sess, err := s.o.Auth.Authenticate(ctx, r.Header)
-	if err != nil {
-		writeAPIError(w, apierr.From(err), false)
-		return
-	}
-	passCookies(w, sess)
-	if !sess.IsAdmin() {
-		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
+	if !s.adminOnly(w, r) {
 		return
 	}
 	body, err := readBody(r)
@@ -469,14 +481,7 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) config(w http.ResponseWriter, r *http.Request) {
-	sess, err := s.o.Auth.Authenticate(r.Context(), r.Header)
-	if err != nil {
-		writeAPIError(w, apierr.From(err), false)
-		return
-	}
-	passCookies(w, sess)
-	if !sess.IsAdmin() {
-		writeAPIError(w, apierr.New(apierr.AccessDenied, "You have to be an admin to access this endpoint"), false)
+	if !s.adminOnly(w, r) {
 		return
 	}
 	var v any = map[string]any{"version": s.o.Version}

@@ -109,37 +109,31 @@ func (e *emailRequest) redirect() *string {
 // passwordReset serves POST /user/password/reset: "OK" for any address;
 // a mail only where it applies (signin.md §6).
 func (s *Service) passwordReset(w http.ResponseWriter, r *http.Request) error {
-	if s.mailer == nil {
-		return ErrDisabledEndpoint
-	}
-	var req emailRequest
-	if err := decode(r, &req, false); err != nil {
-		return err
-	}
-	if req.Email == nil || !validEmail(*req.Email) {
-		return ErrInvalidRequest.with("email required")
-	}
-	target, err := s.redirectTo(req.redirect())
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	u, found, err := s.userByEmail(ctx, s.pool, *req.Email)
-	if err != nil {
-		return err
-	}
-	if found && !u.Disabled && !u.IsAnonymous && s.emailAllowed(*req.Email) {
-		ticket := "passwordReset:" + newUUID()
-		if err := s.setTicket(ctx, u.ID, ticket, "1 hour"); err != nil {
-			return err
-		}
-		s.sendMail(u, templatePasswordReset, *u.Email, ticket, "passwordReset", target)
-	}
-	return writeOK(w, r)
+	return s.mailTicketTo(w, r, ticketMail{prefix: "passwordReset:", lifetime: "1 hour",
+		template: templatePasswordReset, linkType: "passwordReset"},
+		func(u *user, email string) bool { return !u.IsAnonymous && s.emailAllowed(email) })
 }
 
 // sendVerificationEmail serves POST /user/email/send-verification-email.
 func (s *Service) sendVerificationEmail(w http.ResponseWriter, r *http.Request) error {
+	return s.mailTicketTo(w, r, ticketMail{prefix: "verifyEmail:", lifetime: "30 days",
+		template: templateEmailVerify, linkType: "emailVerify"},
+		func(u *user, _ string) bool { return !u.EmailVerified })
+}
+
+// ticketMail is what an emailed ticket is for.
+type ticketMail struct {
+	prefix   string // of the ticket: "passwordReset:"
+	lifetime string // PostgreSQL interval
+	template string
+	linkType string // the link's type parameter
+}
+
+// mailTicketTo serves an endpoint that mails a ticket to the address in
+// the body: "OK" for any address, the mail only to an enabled account
+// for which eligible(account, address asked for) holds, so that the answer
+// tells nothing about accounts.
+func (s *Service) mailTicketTo(w http.ResponseWriter, r *http.Request, t ticketMail, eligible func(u *user, email string) bool) error {
 	if s.mailer == nil {
 		return ErrDisabledEndpoint
 	}
@@ -159,12 +153,12 @@ func (s *Service) sendVerificationEmail(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if found && !u.Disabled && !u.EmailVerified {
-		ticket := "verifyEmail:" + newUUID()
-		if err := s.setTicket(ctx, u.ID, ticket, "30 days"); err != nil {
+	if found && !u.Disabled && eligible(u, *req.Email) {
+		ticket := t.prefix + newUUID()
+		if err := s.setTicket(ctx, u.ID, ticket, t.lifetime); err != nil {
 			return err
 		}
-		s.sendMail(u, templateEmailVerify, *u.Email, ticket, "emailVerify", target)
+		s.sendMail(u, t.template, *u.Email, ticket, t.linkType, target)
 	}
 	return writeOK(w, r)
 }

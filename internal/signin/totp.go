@@ -154,15 +154,9 @@ func (s *Service) userMFA(w http.ResponseWriter, r *http.Request) error {
 	case !activate && !active:
 		return ErrDisabledMFATOTP
 	}
-	key := "user:" + u.ID
-	if ok, wait := s.lockout.check(key, s.now()); !ok {
-		return tooMany(wait)
+	if err := s.checkCode(u, *req.Code); err != nil {
+		return err
 	}
-	if !s.totp.check(u.ID, *u.TOTPSecret, *req.Code, s.now()) {
-		s.lockout.fail(key, s.now())
-		return ErrInvalidTOTP
-	}
-	s.lockout.clear(key)
 	q := "UPDATE auth.users SET active_mfa_type = 'totp' WHERE id = $1"
 	if !activate {
 		q = "UPDATE auth.users SET active_mfa_type = NULL, totp_secret = NULL WHERE id = $1"
@@ -212,15 +206,9 @@ func (s *Service) signInMFATOTP(w http.ResponseWriter, r *http.Request) error {
 	if u.ActiveMFAType == nil || *u.ActiveMFAType != "totp" || u.TOTPSecret == nil {
 		return ErrDisabledMFATOTP
 	}
-	key := "user:" + u.ID
-	if ok, wait := s.lockout.check(key, s.now()); !ok {
-		return tooMany(wait)
+	if err := s.checkCode(u, *req.OTP); err != nil {
+		return err
 	}
-	if !s.totp.check(u.ID, *u.TOTPSecret, *req.OTP, s.now()) {
-		s.lockout.fail(key, s.now())
-		return ErrInvalidTOTP
-	}
-	s.lockout.clear(key)
 	if err := s.checkUserOK(u); err != nil {
 		return err
 	}
@@ -229,4 +217,19 @@ func (s *Service) signInMFATOTP(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, r, map[string]any{"session": sess})
+}
+
+// checkCode checks a TOTP code of u's, under the per-account lockout: a
+// wrong code counts as a failure, a right one clears the count.
+func (s *Service) checkCode(u *user, code string) error {
+	key := "user:" + u.ID
+	if ok, wait := s.lockout.check(key, s.now()); !ok {
+		return tooMany(wait)
+	}
+	if !s.totp.check(u.ID, *u.TOTPSecret, code, s.now()) {
+		s.lockout.fail(key, s.now())
+		return ErrInvalidTOTP
+	}
+	s.lockout.clear(key)
+	return nil
 }

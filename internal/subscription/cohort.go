@@ -3,7 +3,6 @@ package subscription
 import (
 	"encoding/json"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/graftql/graft/internal/apierr"
@@ -105,7 +104,7 @@ func slotsJSON(specs []pgsql.ParamSpec, vars map[string]any, cursor *string) (st
 			vals[i] = cursor
 			continue
 		}
-		v, err := pgsql.Encode(jsonValue(vars[s.Var]), s.Type)
+		v, err := pgsql.Encode(vars[s.Var], s.Type)
 		if err != nil {
 			return "", apierr.New(apierr.ValidationFailed, "variable %q: %s", s.Var, err.Error()).At("$.variableValues." + s.Var)
 		}
@@ -116,20 +115,6 @@ func slotsJSON(specs []pgsql.ParamSpec, vars map[string]any, cursor *string) (st
 		return "", err
 	}
 	return string(b), nil
-}
-
-// jsonValue normalizes numbers produced by variable coercion (as package
-// exec binds them).
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case int64:
-		return json.Number(strconv.FormatInt(x, 10))
-	case int:
-		return json.Number(strconv.Itoa(x))
-	case float64:
-		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
-	}
-	return v
 }
 
 // sessionJSON is the session object bound for a cohort: with readsAll,
@@ -173,7 +158,7 @@ func initialCursor(st *plan.Stream, vars map[string]any) (*string, error) {
 	case boolexp.Var:
 		v = vars[x.Name]
 	}
-	s, err := pgsql.Encode(jsonValue(v), st.Type)
+	s, err := pgsql.Encode(v, st.Type)
 	if err != nil {
 		return nil, apierr.New(apierr.ValidationFailed, "cursor initial_value: %s", err.Error())
 	}

@@ -37,7 +37,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -230,7 +229,7 @@ func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, spec sui
 	if err := createDatabase(ctx, cluster.URL("postgres"), db, spec.template); err != nil {
 		return res, err
 	}
-	port, err := freePort()
+	port, err := pglocal.FreePort()
 	if err != nil {
 		return res, err
 	}
@@ -253,7 +252,7 @@ func runSuite(ctx context.Context, o options, cluster *pglocal.Cluster, spec sui
 	graft.Env = append(graft.Env, engineEnv...)
 	var runnerArgs []string
 	if spec.webhook {
-		hookPort, err := freePort()
+		hookPort, err := pglocal.FreePort()
 		if err != nil {
 			return res, err
 		}
@@ -497,15 +496,6 @@ func waitHealthy(ctx context.Context, base string, exited chan error) error {
 			return errors.New("graft did not become healthy within 60s")
 		}
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func randomSecret() string {
