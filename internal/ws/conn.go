@@ -35,8 +35,9 @@ const (
 
 // conn is one websocket connection. One goroutine (serve) reads and
 // handles the client's messages in order; writes go through the outbox,
-// drained by a goroutine that exists only while there is something to
-// write, so an idle connection costs its reader and two buffers.
+// drained by the server's writer pool (Note [writer pool]) or, for a
+// close, a goroutine that exists only while there is something to write,
+// so an idle connection costs its reader and two buffers.
 type conn struct {
 	s      *Server
 	ws     *websocket.Conn
@@ -59,10 +60,10 @@ type conn struct {
 
 	outMu   sync.Mutex
 	out     []outMessage // guarded by outMu
-	writing bool         // guarded by outMu: a drain goroutine runs
+	writing bool         // guarded by outMu: a drain runs
 	closing bool         // guarded by outMu: a close is queued; nothing more is sent
-	// watchdog drops the connection when a write takes longer than
-	// Options.WriteTimeout; only the drain goroutine arms it.
+	// watchdog drops the connection when a write of a drain goroutine of
+	// its own takes longer than Options.WriteTimeout; only drain arms it.
 	watchdog *time.Timer
 }
 
@@ -112,7 +113,9 @@ func (c *conn) enqueue(m outMessage) bool {
 	c.outMu.Unlock()
 	if start {
 		c.s.wg.Add(1)
-		go c.drain()
+		if m.close || !c.s.writers.submit(c) {
+			go c.drain(nil)
+		}
 	}
 	return true
 }
@@ -127,8 +130,9 @@ func (c *conn) recoverPanic() {
 	}
 }
 
-// drain writes the queued messages, then exits.
-func (c *conn) drain() {
+// drain writes the queued messages, then returns; w is the pool writer
+// running it (Note [writer pool]), nil on a goroutine of its own.
+func (c *conn) drain(w *writer) {
 	defer c.s.wg.Done()
 	defer c.recoverPanic()
 	for {
@@ -140,6 +144,14 @@ func (c *conn) drain() {
 			return
 		}
 		m := c.out[0]
+		if m.close && w != nil {
+			// The close handshake may wait for the client: not on a
+			// pool writer.
+			c.outMu.Unlock()
+			c.s.wg.Add(1)
+			go c.drain(nil)
+			return
+		}
 		c.out[0] = outMessage{}
 		c.out = c.out[1:]
 		c.outMu.Unlock()
@@ -150,15 +162,22 @@ func (c *conn) drain() {
 			c.outMu.Unlock()
 			return
 		}
-		// One timer per connection rather than a context per write: a
-		// live-query refresh writes to every connection at once.
-		if c.watchdog == nil {
-			c.watchdog = time.AfterFunc(c.s.o.WriteTimeout, func() { c.ws.CloseNow() })
+		var err error
+		if w != nil {
+			// The pool's supervisor bounds the write.
+			w.begin(c.s.writers)
+			err = c.ws.Write(context.Background(), websocket.MessageText, m.data)
+			w.end()
 		} else {
-			c.watchdog.Reset(c.s.o.WriteTimeout)
+			// One timer per connection rather than a context per write.
+			if c.watchdog == nil {
+				c.watchdog = time.AfterFunc(c.s.o.WriteTimeout, func() { c.ws.CloseNow() })
+			} else {
+				c.watchdog.Reset(c.s.o.WriteTimeout)
+			}
+			err = c.ws.Write(context.Background(), websocket.MessageText, m.data)
+			c.watchdog.Stop()
 		}
-		err := c.ws.Write(context.Background(), websocket.MessageText, m.data)
-		c.watchdog.Stop()
 		if err != nil {
 			c.outMu.Lock()
 			c.closing, c.out, c.writing = true, nil, false

@@ -11,7 +11,7 @@
 //	                   ──► subscription: subscription.Manager (the operation is
 //	                       its Sink)
 //	   stop/complete   ──► cancel / Subscription.Stop
-//	writes ──► conn outbox ──► a drain goroutine while there is something to write
+//	writes ──► conn outbox ──► writer pool (Note [writer pool]); close frames: a goroutine
 //
 // A connection closes at its session's Expires, on metadata change (1012,
 // when Options.CloseOnMetadataChange) and on shutdown (1012 "shutting
@@ -84,9 +84,10 @@ type Server struct {
 	log *slog.Logger
 	// ctx is the base of the connections' contexts; cancelled when
 	// Shutdown is done.
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // connection and writer goroutines
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // connection goroutines and outbox drains
+	writers *writerPool
 
 	mu           sync.Mutex
 	conns        map[*conn]struct{} // guarded by mu
@@ -122,7 +123,8 @@ func New(o Options) *Server {
 	// Connections outlive the handshake request; their context is the
 	// server's, cancelled by Shutdown.
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Server{o: o, log: o.Logger, ctx: ctx, cancel: cancel, conns: map[*conn]struct{}{}}
+	return &Server{o: o, log: o.Logger, ctx: ctx, cancel: cancel, conns: map[*conn]struct{}{},
+		writers: newWriterPool(o.WriteTimeout)}
 }
 
 // Handler upgrades a request to a websocket connection serving mode;
