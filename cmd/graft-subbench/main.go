@@ -18,7 +18,10 @@
 //	subscription { message(order_by: {id: desc}, limit: 5) { id user_id body } }
 //
 // so subscribers of one user form a cohort (users cohorts in total), and
-// one broadcast insert changes every result.
+// one broadcast insert changes every result. Each delivery's latency is
+// reported twice: when the result reached the client's socket (the
+// kernel's receive time) and when this load generator read it (Note
+// [arrival time]).
 package main
 
 import (
@@ -36,7 +39,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -207,7 +210,7 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var lat []time.Duration
+	var read, arrival latencies
 	var cpuChange []time.Duration
 	for r := range *rounds {
 		// Spread the inserts over the poll phase.
@@ -221,27 +224,23 @@ func run() error {
 			return err
 		}
 		deadline := time.Now().Add(*refetch + 30*time.Second)
-		var first, last time.Duration
-		for i, s := range subs {
-			at, ok := s.wait(time.Until(deadline))
+		var roundRead, roundArrival latencies
+		for _, s := range subs {
+			at, arrived, ok := s.wait(time.Until(deadline))
 			if !ok {
 				return fmt.Errorf("round %d: subscriber %d got no update", r, s.n)
 			}
-			d := at.Sub(commit)
-			lat = append(lat, d)
-			if i == 0 || d < first {
-				first = d
-			}
-			last = max(last, d)
+			roundRead.add(at.Sub(commit))
+			roundArrival.add(arrived.Sub(commit))
 		}
+		read.add(roundRead...)
+		arrival.add(roundArrival...)
 		// The window from the insert to the last delivery holds the one
 		// poll that found the change, and its fan-out.
 		cpuChange = append(cpuChange, cpuTime(pid)-c0)
-		log.Printf("round %d: all %d updates delivered %v to %v after the insert (CPU: graft %v, this load generator %v)",
-			r, len(subs), first.Round(time.Millisecond), last.Round(time.Millisecond), cpuChange[len(cpuChange)-1], cpuTime(os.Getpid())-self0)
+		log.Printf("round %d: all %d updates arrived %v to %v after the insert, read %v to %v (CPU: graft %v, this load generator %v)",
+			r, len(subs), roundArrival.min(), roundArrival.max(), roundRead.min(), roundRead.max(), cpuChange[len(cpuChange)-1], cpuTime(os.Getpid())-self0)
 	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
 	var cpuSum time.Duration
 	for _, c := range cpuChange {
 		cpuSum += c
@@ -249,12 +248,13 @@ func run() error {
 	perSub := float64(rssIdle-rssBase) / float64(len(subs))
 	fmt.Printf(`
 graft-subbench: %d live-query subscribers on %d websocket connections (graphql-transport-ws), %d users, refetch %v, %d broadcast inserts
-delivery latency (insert sent -> result received), %d deliveries:
-  p50 %v   p90 %v   p99 %v   max %v   (target p99 <= refetch + 100ms = %v)
+delivery latency from the insert (target p99 <= refetch + 100ms = %v), %d deliveries:
+  arrival at the client's socket: %v
+  read by this load generator:    %v
 graft RSS: %.1f MiB before subscribers, %.1f MiB with them idle: %.1f KiB per idle subscriber (target <= 20 KB = 19.5 KiB)
 graft CPU: %.1f ms per idle poll cycle (%d cohorts, no change), %.1f ms per refresh that changes every result
-`, len(subs), nconns, *users, *refetch, *rounds, len(lat),
-		pct(0.5).Round(time.Millisecond), pct(0.9).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond), *refetch+100*time.Millisecond,
+`, len(subs), nconns, *users, *refetch, *rounds, *refetch+100*time.Millisecond, len(read),
+		arrival.summary(), read.summary(),
 		mib(rssBase), mib(rssIdle), perSub/1024,
 		ms(cpuIdle)/polls, *users, ms(cpuSum)/float64(len(cpuChange)))
 	return nil
@@ -441,6 +441,7 @@ const query = `subscription { message(order_by: {id: desc}, limit: 5) { id user_
 // wsConn is one websocket connection with its subscriptions (ids 1..n).
 type wsConn struct {
 	ws   *websocket.Conn
+	rx   *rxConn
 	subs []*subscriber
 }
 
@@ -448,27 +449,32 @@ type wsConn struct {
 type subscriber struct {
 	n int
 
-	mu     sync.Mutex
-	last   time.Time // guarded by mu: when the latest result arrived
-	seq    int       // guarded by mu: results received
-	waitAt int       // guarded by mu: results received at the last reset
-	signal chan struct{}
+	mu      sync.Mutex
+	last    time.Time // guarded by mu: when the latest result was read
+	arrived time.Time // guarded by mu: when the latest result reached the socket (Note [arrival time])
+	seq     int       // guarded by mu: results received
+	waitAt  int       // guarded by mu: results received at the last reset
+	signal  chan struct{}
 }
 
 func connect(ctx context.Context, base string, n, subscriptions, user int) (*wsConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
+	var rx *rxConn
 	c, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(base, "http")+"/v1/graphql",
-		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
+		&websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}, HTTPClient: rxClient(func(c *rxConn) { rx = c })})
 	if err != nil {
 		return nil, err
+	}
+	if rx == nil {
+		return nil, errors.New("no receive-time connection")
 	}
 	c.SetReadLimit(1 << 20)
 	init := fmt.Sprintf(`{"type":"connection_init","payload":{"headers":{"x-hasura-admin-secret":%q,"x-hasura-role":"user","x-hasura-user-id":"%d"}}}`, adminSecret, user)
 	if err := c.Write(dctx, websocket.MessageText, []byte(init)); err != nil {
 		return nil, err
 	}
-	wc := &wsConn{ws: c}
+	wc := &wsConn{ws: c, rx: rx}
 	for i := range subscriptions {
 		wc.subs = append(wc.subs, &subscriber{n: n*subscriptions + i, signal: make(chan struct{}, 1)})
 		sub := fmt.Sprintf(`{"type":"subscribe","id":"%d","payload":{"query":%q}}`, i+1, query)
@@ -529,7 +535,7 @@ func (c *wsConn) read(first chan<- error) {
 		}
 		s := c.subs[id-1]
 		s.mu.Lock()
-		s.last, s.seq = now, s.seq+1
+		s.last, s.arrived, s.seq = now, c.rx.arrived(), s.seq+1
 		firstResult := s.seq == 1
 		s.mu.Unlock()
 		if firstResult {
@@ -555,22 +561,23 @@ func (s *subscriber) reset() {
 	}
 }
 
-// wait returns when the next result after reset arrived.
-func (s *subscriber) wait(d time.Duration) (time.Time, bool) {
+// wait returns when the next result after reset was read and when it
+// reached the socket.
+func (s *subscriber) wait(d time.Duration) (read, arrived time.Time, ok bool) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
 		s.mu.Lock()
 		if s.seq > s.waitAt {
-			at := s.last
+			read, arrived = s.last, s.arrived
 			s.mu.Unlock()
-			return at, true
+			return read, arrived, true
 		}
 		s.mu.Unlock()
 		select {
 		case <-s.signal:
 		case <-t.C:
-			return time.Time{}, false
+			return time.Time{}, time.Time{}, false
 		}
 	}
 }
@@ -607,3 +614,19 @@ func cpuTime(pid int) time.Duration {
 
 func mib(b int64) float64        { return float64(b) / (1 << 20) }
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// latencies are delivery latencies.
+type latencies []time.Duration
+
+func (l *latencies) add(d ...time.Duration) { *l = append(*l, d...) }
+
+func (l latencies) min() time.Duration { return slices.Min(l).Round(time.Millisecond) }
+func (l latencies) max() time.Duration { return slices.Max(l).Round(time.Millisecond) }
+
+// summary is "p50 .. p90 .. p99 .. max ..".
+func (l latencies) summary() string {
+	s := slices.Clone(l)
+	slices.Sort(s)
+	pct := func(p float64) time.Duration { return s[min(len(s)-1, int(p*float64(len(s))))].Round(time.Millisecond) }
+	return fmt.Sprintf("p50 %v   p90 %v   p99 %v   max %v", pct(0.5), pct(0.9), pct(0.99), s[len(s)-1].Round(time.Millisecond))
+}
