@@ -164,10 +164,7 @@ func (c *conn) drain(w *writer) {
 		}
 		var err error
 		if w != nil {
-			// The pool's supervisor bounds the write.
-			w.begin(c.s.writers)
-			err = c.ws.Write(context.Background(), websocket.MessageText, m.data)
-			w.end()
+			err = w.write(c.s.writers, c, m.data) // the pool's supervisor bounds it
 		} else {
 			// One timer per connection rather than a context per write.
 			if c.watchdog == nil {

@@ -1,10 +1,13 @@
 package ws
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // Note [writer pool]: a live-query refresh queues one message on each of
@@ -131,32 +134,39 @@ func (p *writerPool) run(w *writer) {
 			w.conn.Store(nil)
 			p.done()
 			if w.stalled.Load() {
-				p.stalled.Add(-1)
 				p.exit(w)
 				return
 			}
 		default:
 			p.exit(w)
-			// A submit that saw this writer still running counted its
-			// outbox in backlog first: one of the two sees the other.
-			if p.backlog.Load() > 0 {
-				p.ensureWriter()
-			}
 			return
 		}
 	}
 }
 
+// exit counts w out. Marking a writer stalled and counting it out are
+// both under mu, so stalled is lowered exactly once per mark.
 func (p *writerPool) exit(w *writer) {
 	p.mu.Lock()
 	delete(p.writers, w)
-	p.mu.Unlock()
 	p.running.Add(-1)
+	if w.stalled.Load() {
+		p.stalled.Add(-1)
+	}
+	p.mu.Unlock()
+	// A submit that saw this writer still running counted its outbox in
+	// backlog first: one of the two sees the other.
+	if p.backlog.Load() > 0 {
+		p.ensureWriter()
+	}
 }
 
-// begin and end bracket a write of w's.
-func (w *writer) begin(p *writerPool) { w.since.Store(p.now()) }
-func (w *writer) end()                { w.since.Store(0) }
+// write writes one message of c's outbox, for the supervisor to see.
+func (w *writer) write(p *writerPool, c *conn, data []byte) error {
+	w.since.Store(p.now())
+	defer w.since.Store(0)
+	return c.ws.Write(context.Background(), websocket.MessageText, data)
+}
 
 // supervise replaces stalled writers and drops connections whose write
 // outlived the write timeout, while outboxes are pending.
@@ -188,9 +198,10 @@ func (p *writerPool) check() {
 	replace := 0
 	p.mu.Lock()
 	for w := range p.writers {
+		c := w.conn.Load()
 		s := w.since.Load()
-		if s == 0 {
-			continue
+		if s == 0 || c == nil || w.conn.Load() != c {
+			continue // between writes, or it moved on
 		}
 		age := time.Duration(now - s)
 		if age > stallAfter && w.stalled.CompareAndSwap(false, true) {
@@ -198,9 +209,7 @@ func (p *writerPool) check() {
 			replace++
 		}
 		if age > p.writeTimeout {
-			if c := w.conn.Load(); c != nil {
-				drop = append(drop, c)
-			}
+			drop = append(drop, c)
 		}
 	}
 	p.mu.Unlock()
@@ -210,6 +219,7 @@ func (p *writerPool) check() {
 		}
 	}
 	for _, c := range drop {
-		c.ws.CloseNow()
+		// CloseNow may wait for a close handshake another goroutine runs.
+		go c.ws.CloseNow()
 	}
 }

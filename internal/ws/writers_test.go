@@ -150,7 +150,7 @@ func TestWriterPool_StalledClients(t *testing.T) {
 	for (s.writers.running.Load() > 0 || s.writers.supervising.Load()) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if n := s.writers.running.Load(); n > 0 || s.writers.supervising.Load() {
-		t.Errorf("idle pool: %d writers, supervising %v", n, s.writers.supervising.Load())
+	if n, st := s.writers.running.Load(), s.writers.stalled.Load(); n > 0 || st != 0 || s.writers.supervising.Load() {
+		t.Errorf("idle pool: %d writers (%d stalled), supervising %v", n, st, s.writers.supervising.Load())
 	}
 }
