@@ -6,6 +6,8 @@
 package gql
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -27,6 +29,17 @@ type Request struct {
 	Query         string         `json:"query"`
 	Variables     map[string]any `json:"variables"`
 	OperationName string         `json:"operationName"`
+}
+
+// SetVariables decodes a request's raw "variables" (absent or null: none),
+// numbers kept as json.Number. It fails when they are not an object.
+func (r *Request) SetVariables(raw []byte) error {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	return d.Decode(&r.Variables)
 }
 
 // Note [validation rules]: Hasura does not reject unused variables or

@@ -330,12 +330,8 @@ func decodeGraphQLRequest(raw []byte) (*gql.Request, error) {
 	if in.OperationName != nil {
 		req.OperationName = *in.OperationName
 	}
-	if len(in.Variables) > 0 && string(in.Variables) != "null" {
-		vd := json.NewDecoder(bytes.NewReader(in.Variables))
-		vd.UseNumber()
-		if err := vd.Decode(&req.Variables); err != nil {
-			return nil, apierr.New(apierr.ParseFailed, "expected an object for the key 'variables'").At("$.variables")
-		}
+	if err := req.SetVariables(in.Variables); err != nil {
+		return nil, apierr.New(apierr.ParseFailed, "expected an object for the key 'variables'").At("$.variables")
 	}
 	return req, nil
 }

@@ -118,12 +118,8 @@ func parseStart(raw json.RawMessage) (*gql.Request, error) {
 	if in.OperationName != nil {
 		req.OperationName = *in.OperationName
 	}
-	if len(in.Variables) > 0 && string(in.Variables) != "null" {
-		vd := json.NewDecoder(bytes.NewReader(in.Variables))
-		vd.UseNumber()
-		if err := vd.Decode(&req.Variables); err != nil {
-			return nil, &errParse{"Error in $.payload.variables: expected an object"}
-		}
+	if err := req.SetVariables(in.Variables); err != nil {
+		return nil, &errParse{"Error in $.payload.variables: expected an object"}
 	}
 	return req, nil
 }
